@@ -1,0 +1,59 @@
+/** `gateway serve`: start both listeners and print what is mounted, with a signed example. */
+import { resolveSecrets } from '../compile/resolve-secrets.js';
+import { signRequest } from '../compile/sign-request.js';
+import { startGateway, type GatewayHandle } from '../server/gateway.js';
+import { cliContext } from './context.js';
+import { sampleRequest } from './sample-request.js';
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/** A curl line for the first read route of the first provider whose recipe the gateway can sign. */
+export function exampleCurl(g: GatewayHandle, env: Readonly<Record<string, string | undefined>>, sandbox: boolean): string | undefined {
+  for (const p of g.providers().byId.values()) {
+    const d = p.descriptor;
+    const route = d.routes.find((r) => r.operation === 'balance') ?? d.routes.find((r) => r.operation === 'authenticate') ?? d.routes[0]!;
+    const sample = sampleRequest(d, route);
+    const path = `/${d.id}${sample.path}`;
+    const resolved = resolveSecrets(d.secrets, d.settings, env, sandbox);
+    const { headers, signed } = signRequest(d, resolved, { method: route.method ?? 'POST', path, body: Buffer.from(sample.body), now: Date.now() });
+    if (!signed) continue;
+    const h = Object.entries(headers).map(([k, v]) => `-H ${shellQuote(`${k}: ${v}`)}`).join(' ');
+    return `curl -sS -X ${route.method ?? 'POST'} ${g.publicUrl}${path} ${h}${sample.body ? ` --data-raw ${shellQuote(sample.body)}` : ''}`;
+  }
+  return undefined;
+}
+
+export async function serve(configFile: string | undefined): Promise<number> {
+  const c = await cliContext(configFile);
+  const g = await startGateway({ config: c.config, env: c.env, checker: c.checker });
+  const log = g.log;
+  const sandbox = c.config.wallet.url === 'sandbox';
+  for (const w of g.initial.warnings) log.warn(w);
+  if (sandbox) log.warn('SANDBOX WALLET: wallet.url is `sandbox` — an in-memory demo ledger answers; no real money moves');
+  for (const d of g.initial.disabled) log.warn('provider disabled', { provider: d.id, file: d.file, reason: d.reason });
+  const routes: string[] = [];
+  for (const p of g.providers().byId.values()) {
+    for (const { route } of p.routes) routes.push(`${route.method.padEnd(6)} ${g.publicUrl}/${p.id}${route.path}${route.when ? ` [${Object.entries(route.when).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]` : ''} → ${route.operation}`);
+  }
+  log.info('gateway listening', { public: g.publicUrl, admin: g.adminUrl, store: g.store.kind, wallet: g.wallet.describe, providers: [...g.providers().byId.keys()] });
+  if (log.enabled('info')) {
+    process.stdout.write(`\nMounted routes:\n${routes.map((r) => `  ${r}`).join('\n')}\n`);
+    const curl = exampleCurl(g, c.env, sandbox);
+    if (curl) process.stdout.write(`\nTry a signed request (valid for the provider's timestamp window):\n  ${curl}\n\n`);
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal: sig });
+      g.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => void g.reload());
+  });
+  return 0;
+}

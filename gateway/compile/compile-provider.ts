@@ -1,0 +1,184 @@
+/**
+ * Compiles one validated descriptor into a frozen route table. Everything the request path needs is
+ * prepared here: header names lower-cased, signature recipes built, sources resolved into accessors,
+ * templates into render functions. Nothing in the YAML is interpreted per request.
+ */
+import { createError } from '../errors.js';
+import { JsonNumber } from '../json/json-number.js';
+import { compose, type Handler, type RequestContext, type Stage } from '../pipeline/context.js';
+import { parseJsonStage } from '../pipeline/stages/parse-json.js';
+import { compileAmountRules } from './amount-rules.js';
+import { compileErrors, type ErrorRenderer } from './compile-errors.js';
+import { compileRoute, type CompiledRoute } from './compile-route.js';
+import { compileSource, REQUEST_ROOTS, SourceSyntaxError } from './compile-source.js';
+import { compileVerify } from './compile-verify.js';
+import type { Descriptor, RouteConfig } from './descriptor.js';
+import type { EngineDeps } from './engine.js';
+import { ConfigProblem } from './problem.js';
+import type { ResolvedSecrets } from './resolve-secrets.js';
+
+export interface RouteMatch {
+  handler: Handler;
+  params: Record<string, string>;
+}
+
+export interface CompiledProvider {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly bodyLimit: number;
+  readonly errors: ErrorRenderer;
+  /** Every route with its full stage list (shared verification + its own), for inspect. */
+  readonly routes: readonly { route: CompiledRoute; shared: readonly Stage[] }[];
+  /** Finds the handler for a method and a path below the mount. */
+  match(method: string, subpath: string): RouteMatch | undefined;
+  /** Secret names running on sandbox values (announced at start-up). */
+  readonly sandboxed: readonly string[];
+  readonly descriptor: Descriptor;
+}
+
+interface PathGroup {
+  method: string;
+  segments: ({ literal: string } | { param: string })[];
+  handler: Handler;
+}
+
+function splitPattern(path: string): PathGroup['segments'] {
+  return path.split('/').slice(1).map((seg) => (seg.startsWith('{') ? { param: seg.slice(1, -1) } : { literal: seg }));
+}
+
+function whenKey(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof JsonNumber) return v.raw;
+  return undefined;
+}
+
+/** The `dispatch` terminal: picks the route whose `when` matches; a route without `when` is the fallback. */
+function dispatcher(routes: readonly { cfg: RouteConfig; compiled: CompiledRoute }[], settings: Readonly<Record<string, string | undefined>>): Handler {
+  if (routes.length === 1 && !routes[0]!.cfg.when) return routes[0]!.compiled.handler;
+  const tests = routes.map(({ cfg, compiled }) => ({
+    compiled,
+    preds: Object.entries(cfg.when ?? {}).map(([src, want]) => ({
+      get: compileSource(src, REQUEST_ROOTS, settings).get,
+      values: new Set((Array.isArray(want) ? want : [want]).map(String)),
+    })),
+  }));
+  return (ctx: RequestContext) => {
+    for (const t of tests) {
+      if (t.preds.every((p) => {
+        const k = whenKey(p.get(ctx));
+        return k !== undefined && p.values.has(k);
+      })) {
+        ctx.routeName = t.compiled.name;
+        return t.compiled.handler(ctx);
+      }
+    }
+    throw createError('GW_ERR_REQUEST_ACTION_UNKNOWN');
+  };
+}
+
+/**
+ * @returns the compiled provider, or undefined with `problems` filled (each with its path).
+ */
+export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: EngineDeps, problems: ConfigProblem[]): CompiledProvider | undefined {
+  const before = problems.length;
+  const settings = resolved.settings;
+  const amounts = compileAmountRules(d.amounts, deps.settings.currencies);
+  let errors: ErrorRenderer | undefined;
+  try {
+    errors = compileErrors(d.errors, ['errors'], { amounts, settings });
+  } catch (e) {
+    if (e instanceof ConfigProblem) problems.push(e);
+    else throw e;
+  }
+  const indexWalletTx = d.routes.some((r) => r.operation === 'rollback' && r.map?.reference_wallet_transaction_id !== undefined);
+  const awaitTimeoutMs = d.limits?.await_timeout_ms ?? deps.settings.awaitTimeoutMs;
+
+  // Group routes by method + path: one group shares verification and parsing, then dispatches.
+  const groups = new Map<string, { cfg: RouteConfig; index: number }[]>();
+  d.routes.forEach((r, index) => {
+    const k = `${r.method ?? 'POST'} ${r.path}`;
+    const list = groups.get(k) ?? [];
+    list.push({ cfg: r, index });
+    groups.set(k, list);
+  });
+
+  const table: PathGroup[] = [];
+  const listing: { route: CompiledRoute; shared: readonly Stage[] }[] = [];
+  for (const [k, list] of groups) {
+    const fallbacks = list.filter((x) => !x.cfg.when);
+    if (list.length > 1 && fallbacks.length > 1) {
+      for (const f of fallbacks.slice(1)) problems.push(new ConfigProblem(['routes', f.index], `two routes for ${k} without \`when\``, 'add when: {body.action: …} to tell them apart', 'GW_ERR_CONFIG_DUPLICATE'));
+    }
+    for (const x of list) {
+      for (const src of Object.keys(x.cfg.when ?? {})) {
+        try {
+          compileSource(src, REQUEST_ROOTS, settings);
+        } catch (e) {
+          if (e instanceof SourceSyntaxError) problems.push(new ConfigProblem(['routes', x.index, 'when', src], e.message, e.hint));
+        }
+      }
+    }
+    const isRead = list.every((x) => x.cfg.operation === 'balance' || x.cfg.operation === 'authenticate');
+    const shared = compileVerify(d.verify, ['verify'], { provider: d.id, secrets: resolved.secrets, settings, deps, store: deps.store }, problems, isRead);
+    const method = list[0]!.cfg.method ?? 'POST';
+    const needsBody = method !== 'GET' && method !== 'DELETE';
+    shared.push(parseJsonStage({ allowEmpty: !needsBody }));
+    // Fallback (no `when`) last, so specific routes are tried first.
+    const ordered = [...list.filter((x) => x.cfg.when), ...fallbacks];
+    const compiled = ordered
+      .map((x) => ({ cfg: x.cfg, compiled: errors ? compileRoute(x.cfg, ['routes', x.index], { descriptor: d, amounts, settings, errors, deps, indexWalletTx, awaitTimeoutMs }, problems) : undefined }))
+      .filter((x): x is { cfg: RouteConfig; compiled: CompiledRoute } => x.compiled !== undefined);
+    if (compiled.length !== list.length) continue;
+    const { handler } = compose(shared, dispatcher(compiled, settings));
+    table.push({ method, segments: splitPattern(list[0]!.cfg.path), handler });
+    for (const c of compiled) listing.push({ route: c.compiled, shared });
+  }
+  if (problems.length > before || !errors) return undefined;
+
+  const frozenTable = Object.freeze(table);
+  return Object.freeze({
+    id: d.id,
+    name: d.name ?? d.id,
+    ...(d.description ? { description: d.description } : {}),
+    bodyLimit: d.limits?.body_limit_bytes ?? deps.settings.bodyLimitBytes,
+    errors,
+    routes: Object.freeze(listing),
+    sandboxed: Object.freeze([...resolved.sandboxed]),
+    descriptor: d,
+    match(method: string, subpath: string): RouteMatch | undefined {
+      const segs = subpath.split('/').slice(1);
+      for (const g of frozenTable) {
+        if (g.method !== method || g.segments.length !== segs.length) continue;
+        let params: Record<string, string> | undefined;
+        let ok = true;
+        for (let i = 0; i < segs.length; i++) {
+          const want = g.segments[i]!;
+          const got = segs[i]!;
+          if ('literal' in want) {
+            if (want.literal !== got) {
+              ok = false;
+              break;
+            }
+          } else {
+            if (got === '') {
+              ok = false;
+              break;
+            }
+            let value: string;
+            try {
+              value = decodeURIComponent(got);
+            } catch {
+              ok = false;
+              break;
+            }
+            (params ??= {})[want.param] = value;
+          }
+        }
+        if (ok) return { handler: g.handler, params: params ?? {} };
+      }
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Templates: JSON values with `{$from: SOURCE, $as?, $default?}` holes, compiled once into render
+ * functions. An absent value drops its key, so one template serves answers with and without, say,
+ * a player name.
+ */
+import { JsonNumber } from '../json/json-number.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { AmountRules } from './amount-rules.js';
+import { compileSource, SourceSyntaxError, TEMPLATE_ROOTS } from './compile-source.js';
+import { ConfigProblem, type Path } from './problem.js';
+
+export type Render = (ctx: RequestContext) => unknown;
+
+export interface TemplateEnv {
+  amounts: AmountRules;
+  settings: Readonly<Record<string, string | undefined>>;
+}
+
+type As = 'raw' | 'string' | 'amount' | 'number' | 'boolean';
+
+function isRef(node: unknown): node is { $from: string; $as?: As; $default?: unknown } {
+  return node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, '$from');
+}
+
+/** Converts a value for `$as`; undefined when it cannot be represented. */
+function converter(as: As, env: TemplateEnv): (v: unknown, ctx: RequestContext) => unknown {
+  switch (as) {
+    case 'raw':
+      return (v) => v;
+    case 'string':
+      return (v) => (v === undefined || v === null ? undefined : v instanceof JsonNumber ? v.raw : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    case 'number':
+      return (v) => {
+        if (v instanceof JsonNumber) return v;
+        if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) return new JsonNumber(v);
+        if (typeof v === 'number' && Number.isFinite(v)) return v;
+        return undefined;
+      };
+    case 'boolean':
+      return (v) => (v === undefined ? undefined : v === true || v === 'true');
+    case 'amount':
+      return (v, ctx) => {
+        if (typeof v !== 'string') return undefined;
+        return env.amounts.write(v, ctx.outcome?.currency ?? ctx.canonical?.currency);
+      };
+  }
+}
+
+/**
+ * Compiles a template node found at `path` of the descriptor.
+ *
+ * @example compileTemplate({ status: 'OK', balance: { $from: 'outcome.balance', $as: 'amount' } }, ['responses', 'ok', 'body'], env)
+ */
+export function compileTemplate(node: unknown, path: Path, env: TemplateEnv): Render {
+  if (isRef(node)) {
+    let get: (ctx: RequestContext) => unknown;
+    try {
+      get = compileSource(node.$from, TEMPLATE_ROOTS, env.settings).get;
+    } catch (e) {
+      if (e instanceof SourceSyntaxError) throw new ConfigProblem([...path, '$from'], e.message, e.hint);
+      throw e;
+    }
+    const convert = converter(node.$as ?? 'raw', env);
+    const fallback = node.$default;
+    return (ctx) => {
+      const v = convert(get(ctx), ctx);
+      return v === undefined ? fallback : v;
+    };
+  }
+  if (Array.isArray(node)) {
+    const items = node.map((n, i) => compileTemplate(n, [...path, i], env));
+    return (ctx) => items.map((r) => r(ctx) ?? null);
+  }
+  if (node !== null && typeof node === 'object') {
+    const entries = Object.entries(node).map(([k, v]) => [k, compileTemplate(v, [...path, k], env)] as const);
+    return (ctx) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, r] of entries) {
+        const v = r(ctx);
+        if (v !== undefined) out[k] = v;
+      }
+      return out;
+    };
+  }
+  return () => node;
+}

@@ -1,0 +1,88 @@
+/**
+ * Compact JSON serialiser that writes {@link JsonNumber}s verbatim.
+ *
+ * This is how the gateway renders an amount such as `489.5` as a JSON *number* without ever
+ * holding it in a float: the renderer produces `new JsonNumber('489.5')` and this module writes
+ * its text. Everything else follows `JSON.stringify` (no replacer, no indentation): `toJSON` is
+ * honoured, object members whose value is undefined/function/symbol are omitted, the same in
+ * arrays become `null`, non-finite numbers become `null`, BigInt and cycles throw TypeError.
+ */
+import { JsonNumber } from './json-number.js';
+
+/**
+ * Serialises `value` to compact JSON text.
+ *
+ * @throws {TypeError} for a cycle, a BigInt, a JsonNumber whose text is not a JSON number (it
+ *   would otherwise inject arbitrary text into the output), or a top-level value JSON cannot
+ *   represent (undefined, function, symbol), where `JSON.stringify` would return undefined.
+ * @example
+ * stringifyJson({ balance: new JsonNumber('489.50'), currency: 'USD', note: undefined });
+ * // '{"balance":489.50,"currency":"USD"}'
+ */
+export function stringifyJson(value: unknown): string {
+  const out = write(value, '', []);
+  if (out === undefined) throw new TypeError(`cannot serialise a top-level ${typeof value} as JSON`);
+  return out;
+}
+
+/**
+ * Returns undefined for values JSON has no text for, so the caller can omit or null them.
+ * `key` is the member name or array index, passed to `toJSON` as JSON.stringify does.
+ */
+function write(value: unknown, key: string | number, ancestors: object[]): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      throw new TypeError('cannot serialise a BigInt as JSON; use a JsonNumber');
+    case 'object':
+      if (value === null) return 'null';
+      if (value instanceof JsonNumber) return writeJsonNumber(value);
+      return writeObject(value, key, ancestors);
+    default: // undefined, function, symbol
+      return undefined;
+  }
+}
+
+function writeJsonNumber(n: JsonNumber): string {
+  if (!JsonNumber.isValid(n.raw)) throw new TypeError(`not a JSON number: ${JSON.stringify(n.raw)}`);
+  return n.raw;
+}
+
+function writeObject(value: object, key: string | number, ancestors: object[]): string | undefined {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return write(toJSON.call(value, String(key)), key, ancestors);
+  // Boxed primitives serialise as their primitive, as in JSON.stringify.
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) {
+    return write(value.valueOf(), key, ancestors);
+  }
+  if (ancestors.includes(value)) throw new TypeError('cannot serialise a circular structure as JSON');
+  ancestors.push(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i], i, ancestors) ?? 'null';
+    }
+    out += ']';
+  } else {
+    out = '{';
+    let first = true;
+    // Object.keys also works on null-prototype objects (what parseJson returns).
+    for (const k of Object.keys(value)) {
+      const member = write((value as Record<string, unknown>)[k], k, ancestors);
+      if (member === undefined) continue;
+      out += first ? JSON.stringify(k) : ',' + JSON.stringify(k);
+      out += ':' + member;
+      first = false;
+    }
+    out += '}';
+  }
+  ancestors.pop();
+  return out;
+}

@@ -1,0 +1,46 @@
+/**
+ * Structured JSON-lines logging. Deliberately tiny: one line per event, level-filtered before any
+ * work is done, and never handed secrets or signatures (callers pass ids and outcomes only).
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface Logger {
+  readonly level: LogLevel;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+  /** One line per money operation (CONTRACT §5.8); written at info level. */
+  audit(fields: Record<string, unknown>): void;
+  enabled(level: LogLevel): boolean;
+}
+
+/**
+ * @example const log = createLogger('info'); log.info('listening', { port: 8080 })
+ */
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+  const min = RANK[level];
+  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
+    if (RANK[lvl] < min) return;
+    let line: string;
+    try {
+      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields });
+    } catch {
+      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg });
+    }
+    write(line + '\n');
+  };
+  return {
+    level,
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    audit: (f) => emit('info', 'audit', f),
+    enabled: (l) => RANK[l] >= min,
+  };
+}
+
+/** A logger that drops everything (tests, inspect). */
+export const silentLogger: Logger = createLogger('silent', () => {});

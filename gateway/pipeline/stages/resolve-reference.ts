@@ -1,0 +1,33 @@
+/**
+ * The `resolve-reference` stage: a rollback that names the wallet's transaction id (from an
+ * earlier answer) is resolved through the store's index into the provider transaction it reverses,
+ * so its tombstone and idempotency land in that transaction's group.
+ */
+import { createError } from '../../errors.js';
+import { StoreUnavailableError, type Store } from '../../store/store.js';
+import type { Handler, Stage } from '../context.js';
+
+export function resolveReferenceStage(provider: string, store: Store): Stage {
+  const prefix = `${provider}:`;
+  return {
+    name: 'resolve-reference',
+    detail: 'reference_wallet_transaction_id → original transaction (store index)',
+    wrap(next: Handler): Handler {
+      return async (ctx) => {
+        const c = ctx.canonical!;
+        const wtx = c.reference_wallet_transaction_id;
+        if (wtx !== undefined && c.reference_transaction_id === undefined) {
+          let group: string | undefined;
+          try {
+            group = await store.resolveWalletTransaction(provider, wtx);
+          } catch (e) {
+            if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
+            throw e;
+          }
+          if (group?.startsWith(prefix)) c.reference_transaction_id = group.slice(prefix.length);
+        }
+        return next(ctx);
+      };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * The `wallet` stage: one canonical call, or — for must-succeed operations — retries of uncertain
+ * answers with capped exponential backoff inside a time budget (CONTRACT §5.5). Every attempt
+ * carries the same idempotency key, so the wallet applies it at most once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Operation, Outcome } from '../../types.js';
+import type { WalletClient } from '../../wallet/wallet-client.js';
+import type { Handler, Stage } from '../context.js';
+
+export interface RetryPolicy {
+  budgetMs: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export function walletStage(o: { provider: string; operation: Operation; wallet: WalletClient; timeoutMs: number; retry?: RetryPolicy }): Stage {
+  const { provider, operation, wallet, timeoutMs, retry } = o;
+  return {
+    name: 'wallet',
+    detail: `${operation}, timeout ${timeoutMs}ms${retry ? `, must succeed: retry uncertain within ${retry.budgetMs}ms` : ''}`,
+    wrap(next: Handler): Handler {
+      return async (ctx) => {
+        const body: Record<string, unknown> = { request_id: ctx.requestId, provider, ...ctx.canonical };
+        const key = ctx.canonical?.idempotency_key;
+        const call = (t: number): Promise<Outcome> => wallet.call({ operation, body, requestId: ctx.requestId, timeoutMs: t, ...(key ? { idempotencyKey: key } : {}) });
+        let outcome = await call(timeoutMs);
+        if (retry) {
+          const deadline = Date.now() + retry.budgetMs;
+          let backoff = retry.initialBackoffMs;
+          while (outcome.class === 'uncertain') {
+            const left = deadline - Date.now() - backoff;
+            if (left <= 0) break;
+            await sleep(backoff);
+            backoff = Math.min(backoff * 2, retry.maxBackoffMs);
+            outcome = await call(Math.min(timeoutMs, left));
+          }
+        }
+        ctx.outcome = outcome;
+        return next(ctx);
+      };
+    },
+  };
+}

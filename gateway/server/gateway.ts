@@ -1,0 +1,169 @@
+/**
+ * Starts a gateway: store, wallet client, plugins, compiled providers, the public and admin
+ * listeners. Returns a handle for tests and the CLI. Reload re-reads every descriptor, validates
+ * all, then swaps the whole set at once; on any error the running set stays.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { ConfigError, formatDiagnostic } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import type { EngineDeps, EngineSettings } from '../compile/engine.js';
+import { loadProviders, type LoadResult, type SchemaChecker } from '../config/load-providers.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
+import { PACKAGE_ROOT } from '../paths.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+import { HttpWalletClient } from '../wallet/http-wallet.js';
+import { SandboxLedger, type SandboxPlayer } from '../wallet/sandbox-ledger.js';
+import { SandboxWallet } from '../wallet/sandbox-wallet.js';
+import type { WalletClient } from '../wallet/wallet-client.js';
+import { adminHandler } from './admin-server.js';
+import { createMetrics } from './metrics.js';
+import { providerSet, type ProviderSet } from './provider-set.js';
+import { publicHandler } from './public-server.js';
+
+/** The subset of the gateway config the runtime reads. */
+export interface RuntimeConfig {
+  server: { host: string; port: number; body_limit_bytes: number; request_timeout_ms: number };
+  admin: { host: string; port: number; token?: string | undefined };
+  store: { url: string; prefix: string; idempotency_ttl_s: number; command_timeout_ms: number; await_timeout_ms: number; on_unavailable: { reads: 'pass' | 'fail' } };
+  wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
+  providers: { dir: string; enabled?: readonly string[] | undefined };
+  log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  currencies: Readonly<Record<string, number>>;
+  sandbox?: { players?: readonly SandboxPlayer[] | undefined } | undefined;
+}
+
+export interface GatewayHandle {
+  publicUrl: string;
+  adminUrl: string;
+  providers(): ProviderSet;
+  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  close(): Promise<void>;
+  store: Store;
+  wallet: WalletClient;
+  log: Logger;
+  /** The load result of the start (warnings, disabled providers). */
+  initial: LoadResult;
+}
+
+export interface StartOptions {
+  config: RuntimeConfig;
+  env: Readonly<Record<string, string | undefined>>;
+  checker: SchemaChecker;
+  log?: Logger;
+  now?: () => number;
+  /** Inject a wallet (tests); default from config.wallet.url. */
+  wallet?: WalletClient;
+  /** Inject a store (tests); default from config.store.url. */
+  store?: Store;
+  /** Extra plugin folders. */
+  pluginDirs?: string[];
+}
+
+export function engineSettings(c: RuntimeConfig): EngineSettings {
+  return {
+    walletTimeoutMs: c.wallet.timeout_ms,
+    awaitTimeoutMs: c.store.await_timeout_ms,
+    idempotencyTtlMs: c.store.idempotency_ttl_s * 1000,
+    bodyLimitBytes: c.server.body_limit_bytes,
+    retry: { budgetMs: c.wallet.retry.budget_ms, initialBackoffMs: c.wallet.retry.initial_backoff_ms, maxBackoffMs: c.wallet.retry.max_backoff_ms },
+    currencies: c.currencies,
+    sandbox: c.wallet.url === 'sandbox',
+    readsWhenStoreDown: c.store.on_unavailable.reads,
+  };
+}
+
+export function createWallet(c: RuntimeConfig): WalletClient {
+  if (c.wallet.url === 'sandbox') return new SandboxWallet(new SandboxLedger(c.sandbox?.players ?? undefined, c.currencies));
+  return new HttpWalletClient({ url: c.wallet.url, connections: c.wallet.connections, ...(c.wallet.hmac_secret ? { hmacSecret: c.wallet.hmac_secret } : {}) });
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve(`http://${h === '0.0.0.0' ? '127.0.0.1' : h}:${a.port}`);
+    });
+  });
+}
+
+/** The plugin folders searched by default: compiled repo plugins and operator-dropped JS. */
+export function defaultPluginDirs(): string[] {
+  return [path.join(PACKAGE_ROOT, 'dist', 'plugins'), path.join(PACKAGE_ROOT, 'plugins')];
+}
+
+export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
+  const { config, env, checker } = o;
+  const log = o.log ?? createLogger(config.log.level);
+  const now = o.now ?? Date.now;
+  const store = o.store ?? createStore(config.store.url, { prefix: config.store.prefix, commandTimeoutMs: config.store.command_timeout_ms, onEvent: (level, msg, fields) => log[level](msg, fields) });
+  const wallet = o.wallet ?? createWallet(config);
+  const plugins = await loadPlugins([...defaultPluginDirs(), ...(o.pluginDirs ?? [])]);
+  const deps: EngineDeps = { store, wallet, log, settings: engineSettings(config), env, plugins, now };
+  const load = () => loadProviders({ dir: config.providers.dir, deps, checker, ...(config.providers.enabled ? { enabled: config.providers.enabled } : {}) });
+
+  const initial = await load();
+  if (initial.diagnostics.length > 0) {
+    await Promise.allSettled([store.close(), wallet.close()]);
+    throw new ConfigError(initial.diagnostics);
+  }
+  let current = providerSet(initial.providers, initial.disabled);
+  const metrics = createMetrics();
+
+  const reload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+    const r = await load();
+    if (r.diagnostics.length > 0) {
+      log.warn('reload refused: descriptors invalid, running set kept', { errors: r.diagnostics.length });
+      return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
+    }
+    current = providerSet(r.providers, r.disabled);
+    log.info('providers reloaded', { providers: [...current.byId.keys()], disabled: r.disabled.map((d) => d.id) });
+    return { ok: true };
+  };
+
+  const readiness = async () => {
+    const [storeOk, walletOk] = await Promise.all([store.ping().then(() => true, () => false), wallet.ping()]);
+    return { ready: storeOk && walletOk, checks: { store: storeOk, wallet: walletOk } };
+  };
+
+  const pub = createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now }));
+  const adm = createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log }));
+  // A client that misbehaves at the socket level must never take the process down.
+  for (const s of [pub, adm]) s.on('clientError', (_e, socket) => socket.destroy());
+  let publicUrl: string;
+  let adminUrl: string;
+  try {
+    publicUrl = await listen(pub, config.server.port, config.server.host);
+    adminUrl = await listen(adm, config.admin.port, config.admin.host);
+  } catch (e) {
+    pub.close();
+    adm.close();
+    await Promise.allSettled([store.close(), wallet.close()]);
+    throw e;
+  }
+
+  return {
+    publicUrl,
+    adminUrl,
+    providers: () => current,
+    reload,
+    store,
+    wallet,
+    log,
+    initial,
+    async close() {
+      await Promise.all([
+        new Promise<void>((r) => pub.close(() => r())),
+        new Promise<void>((r) => adm.close(() => r())),
+      ]);
+      pub.closeAllConnections();
+      adm.closeAllConnections();
+      await Promise.allSettled([store.close(), wallet.close()]);
+    },
+  };
+}

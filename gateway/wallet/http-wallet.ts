@@ -1,0 +1,92 @@
+/**
+ * The operator's core wallet over HTTP (CONTRACT §4.1): `POST {wallet.url}/{operation}`, JSON,
+ * X-Request-Id, Idempotency-Key on money operations, optional HMAC signature, pooled keep-alive
+ * connections (undici Pool). Never throws: failures are uncertain outcomes.
+ */
+import { createHmac } from 'node:crypto';
+import { Pool } from 'undici';
+import { stringifyJson } from '../json/stringify-json.js';
+import type { Outcome } from '../types.js';
+import { classifyAnswer } from './classify-answer.js';
+import type { WalletCall, WalletClient } from './wallet-client.js';
+
+export interface HttpWalletOptions {
+  url: string;
+  connections?: number;
+  hmacSecret?: string;
+  /** Clock for the signature timestamp (tests). */
+  now?: () => number;
+}
+
+/** Largest wallet answer read; anything bigger is not a canonical answer. */
+const MAX_ANSWER = 64 * 1024;
+
+export class HttpWalletClient implements WalletClient {
+  readonly describe: string;
+  private readonly pool: Pool;
+  private readonly base: string;
+  private readonly secret: string | undefined;
+  private readonly now: () => number;
+
+  constructor(opts: HttpWalletOptions) {
+    const u = new URL(opts.url);
+    this.base = u.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(u.origin, { connections: opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+    this.secret = opts.hmacSecret || undefined;
+    this.now = opts.now ?? Date.now;
+    this.describe = `${u.origin}${this.base} (${opts.connections ?? 64} connections${this.secret ? ', signed' : ''})`;
+  }
+
+  async call(c: WalletCall): Promise<Outcome> {
+    // stringifyJson writes provider numbers (metadata) exactly as received.
+    const body = stringifyJson(c.body);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': c.requestId };
+    if (c.idempotencyKey) headers['idempotency-key'] = c.idempotencyKey;
+    if (this.secret) {
+      const ts = String(Math.floor(this.now() / 1000));
+      headers['x-gateway-timestamp'] = ts;
+      headers['x-gateway-signature'] = createHmac('sha256', this.secret).update(`${ts}.${body}`).digest('hex');
+    }
+    try {
+      const res = await this.pool.request({
+        path: `${this.base}/${c.operation}`,
+        method: 'POST',
+        headers,
+        body,
+        headersTimeout: c.timeoutMs,
+        bodyTimeout: c.timeoutMs,
+        signal: AbortSignal.timeout(c.timeoutMs),
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_ANSWER) {
+          res.body.destroy();
+          return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message: 'wallet answer too large' };
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return classifyAnswer(c.operation, res.statusCode, Buffer.concat(chunks).toString('utf8'));
+    } catch (e) {
+      const name = (e as Error).name;
+      const timeout = name === 'TimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError' || name === 'AbortError';
+      return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message: timeout ? `wallet timeout after ${c.timeoutMs}ms` : `wallet unreachable: ${(e as Error).message}` };
+    }
+  }
+
+  /** Readiness: the wallet answers HTTP at all (any status) within a second. */
+  async ping(): Promise<boolean> {
+    try {
+      const res = await this.pool.request({ path: `${this.base}/balance`, method: 'OPTIONS', headersTimeout: 1000, bodyTimeout: 1000, signal: AbortSignal.timeout(1000) });
+      await res.body.dump();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * Redis for the tests, without asking anyone to set it up:
+ * - {@link redisTarget}: `REDIS_URL` if set, else 127.0.0.1:6379 if it answers PING, else a
+ *   `redis-server` started on a free port for this test file. With none of these the test is skipped
+ *   with a clear message, except under `CI=true`, where it fails (CI must never go green by skipping).
+ * - {@link startRedisServer}: a private redis-server on a free port that a test may stop and
+ *   restart on the same port (outages) or read `INFO commandstats` from (round-trip counts).
+ * - {@link startRedisCluster}: a private 3-master Cluster.
+ *
+ * Shared Redis is never flushed: every store a test creates gets its own random key prefix and the
+ * keys under it are deleted (SCAN + DEL) when the test ends.
+ */
+import { Cluster, Redis } from 'ioredis';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import root from 'tap';
+import type { Test } from 'tap';
+import { createStore, parseStoreUrl, type StoreOptions } from '../../gateway/store/create-store.js';
+import type { Store } from '../../gateway/store/store.js';
+
+const run = promisify(execFile);
+
+/** A fresh `gwtest:<random>:` prefix (hex only, so it is safe inside a SCAN MATCH pattern). */
+export function randomPrefix(): string {
+  return `gwtest:${randomBytes(6).toString('hex')}:`;
+}
+
+/** Skips `t` with `why`, or fails it when running under CI. Always returns undefined. */
+export function unavailable(t: Test, why: string): undefined {
+  const msg = `Redis tests skipped: ${why}`;
+  if (process.env.CI === 'true') t.fail(`${msg} (CI=true: a missing Redis is a failure)`);
+  else t.skip(msg, () => {});
+  return undefined;
+}
+
+export function hasBinary(name: string): boolean {
+  const r = spawnSync(name, ['--version'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+let resolved: Promise<string | undefined> | undefined;
+
+/**
+ * The Redis URL the Redis tests run against (see the module comment), or undefined after skipping
+ * (or failing, under CI) `t`. Resolved once per test file.
+ */
+export async function redisTarget(t: Test): Promise<string | undefined> {
+  resolved ??= (async () => {
+    if (process.env.REDIS_URL) return process.env.REDIS_URL;
+    if (await answersPing(6379)) return 'redis://127.0.0.1:6379';
+    if (!hasBinary('redis-server')) return undefined;
+    const server = await startRedisServer();
+    root.teardown(() => server.stop());
+    return server.url;
+  })();
+  const url = await resolved;
+  return url ?? unavailable(t, 'REDIS_URL is not set, 127.0.0.1:6379 does not answer PING and no redis-server binary is on PATH');
+}
+
+/**
+ * A `make` for the contract suite: a store on `url` with its own prefix; cleanup closes it and
+ * deletes its keys.
+ */
+export function redisStoreFactory(url: string, opts: StoreOptions = {}) {
+  return async (): Promise<{ store: Store; cleanup: () => Promise<void>; prefix: string }> => {
+    const prefix = randomPrefix();
+    const store = createStore(url, { ...opts, prefix });
+    return {
+      store,
+      prefix,
+      cleanup: async () => {
+        await store.close();
+        await deleteByPrefix(url, prefix);
+      },
+    };
+  };
+}
+
+/** SCAN + DEL of every key under `prefix` (on every master of a Cluster). */
+export async function deleteByPrefix(url: string, prefix: string): Promise<void> {
+  const target = parseStoreUrl(url);
+  if (target.kind === 'memory' || target.kind === 'sentinel') return;
+  const auth = { username: target.username, password: target.password };
+  const client =
+    target.kind === 'cluster'
+      ? new Cluster(target.nodes, { redisOptions: auth })
+      : new Redis({ host: target.host, port: target.port, db: target.db, ...auth, ...(target.tls ? { tls: {} } : {}) });
+  client.on('error', () => {});
+  try {
+    const nodes = client instanceof Cluster ? await masters(client) : [client];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        // One DEL per key: in a Cluster keys of one batch may live in different slots.
+        for (const k of keys) await node.del(k);
+      } while (cursor !== '0');
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function masters(c: Cluster): Promise<Redis[]> {
+  if (c.status !== 'ready') await new Promise<void>((resolve) => c.once('ready', () => resolve()));
+  return c.nodes('master');
+}
+
+/** True when something on 127.0.0.1:`port` answers PING with PONG within `timeoutMs`. */
+export function answersPing(port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    let buf = '';
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.on('error', () => done(false));
+    sock.on('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+    });
+  });
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.on('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Kills the server (SIGKILL: a crash, not a graceful shutdown); resolves when it has exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port; resolves when it answers PING. */
+  start(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/**
+ * A private redis-server (no persistence) on a free port. With `t`, it is stopped and its directory
+ * removed in `t.teardown`; otherwise the caller stops it (it is killed at process exit regardless).
+ */
+export async function startRedisServer(opts: { t?: Test; port?: number; args?: string[] } = {}): Promise<RedisServer> {
+  const port = opts.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'gwtest-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.args ?? [])];
+  let proc: ChildProcess | undefined;
+
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      if (proc) return;
+      const p = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      let exited = false;
+      p.once('exit', () => {
+        exited = true;
+        live.delete(p);
+      });
+      live.add(p);
+      proc = p;
+      const until = Date.now() + 10_000;
+      while (!(await answersPing(port))) {
+        if (exited || Date.now() > until) {
+          proc = undefined;
+          p.kill('SIGKILL');
+          throw new Error(`redis-server on port ${port} did not start: ${out.slice(-2000)}`);
+        }
+        await sleep(20);
+      }
+    },
+    async stop() {
+      const p = proc;
+      proc = undefined;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+      p.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await server.start();
+  if (opts.t) {
+    opts.t.teardown(async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+  } else {
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return server;
+}
+
+/** True when redis-server and redis-cli exist; otherwise skips `t` (fails it under CI). */
+export function requireRedisBinaries(t: Test, withCli = false): boolean {
+  if (!hasBinary('redis-server')) return unavailable(t, 'no redis-server binary on PATH') ?? false;
+  if (withCli && !hasBinary('redis-cli')) return unavailable(t, 'no redis-cli binary on PATH') ?? false;
+  return true;
+}
+
+/** A port P that is free and whose cluster bus port P+10000 is free too. */
+async function clusterPort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const p = 20000 + Math.floor(Math.random() * 30000);
+    if (taken.has(p)) continue;
+    if ((await portFree(p)) && (await portFree(p + 10000))) return p;
+  }
+  throw new Error('no free port pair for a Redis Cluster node');
+}
+
+export interface RedisClusterHandle {
+  /** `redis+cluster://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3` */
+  url: string;
+  ports: number[];
+}
+
+/** A private 3-master Redis Cluster (no replicas), torn down with `t`. */
+export async function startRedisCluster(t: Test): Promise<RedisClusterHandle> {
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await clusterPort(taken);
+    taken.add(p);
+    ports.push(p);
+  }
+  const servers = await Promise.all(
+    ports.map((port) =>
+      startRedisServer({
+        t,
+        port,
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
+      }),
+    ),
+  );
+  await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+  const until = Date.now() + 20_000;
+  for (const s of servers) {
+    for (;;) {
+      const { stdout } = await run('redis-cli', ['-p', String(s.port), 'cluster', 'info']);
+      if (stdout.includes('cluster_state:ok')) break;
+      if (Date.now() > until) throw new Error(`cluster node ${s.port} never reached cluster_state:ok:\n${stdout}`);
+      await sleep(50);
+    }
+  }
+  return { url: `redis+cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, ports };
+}
