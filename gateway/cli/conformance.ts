@@ -8,8 +8,7 @@ import { signRequest } from '../compile/sign-request.js';
 import type { ExampleConfig } from '../compile/descriptor.js';
 import { silentLogger } from '../log.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { startGateway } from '../server/gateway.js';
-import { SandboxLedger } from '../wallet/sandbox-ledger.js';
+import { sandboxLedger, startGateway } from '../server/gateway.js';
 import { SandboxWallet } from '../wallet/sandbox-wallet.js';
 import { cliContext } from './context.js';
 
@@ -46,7 +45,7 @@ export async function runExamples(configFile: string | undefined, ids: string[],
   const c = await cliContext(configFile, env);
   const config = { ...c.config, server: { ...c.config.server, host: '127.0.0.1', port: 0 }, admin: { ...c.config.admin, host: '127.0.0.1', port: 0 }, wallet: { ...c.config.wallet, url: 'sandbox' }, store: { ...c.config.store, url: 'memory://' } };
   const results: ExampleResult[] = [];
-  const g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new SandboxWallet(new SandboxLedger(config.sandbox?.players ?? undefined, config.currencies)) });
+  const g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new SandboxWallet(sandboxLedger(config)) });
   try {
     const providers = [...g.providers().byId.values()].filter((p) => ids.length === 0 || ids.includes(p.id));
     for (const id of ids) if (!g.providers().byId.has(id)) results.push({ provider: id, name: '(load)', ok: false, problem: 'provider not loaded' });

@@ -2,11 +2,10 @@
 import { loadGatewayConfig } from '../config/load-config.js';
 import { createSchemaChecker, loadSchemas } from '../config/schema-check.js';
 import type { EngineDeps } from '../compile/engine.js';
-import { engineSettings, defaultPluginDirs, type RuntimeConfig } from '../server/gateway.js';
+import { engineSettings, defaultPluginDirs, sandboxLedger, type RuntimeConfig } from '../server/gateway.js';
 import { silentLogger } from '../log.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { SandboxLedger } from '../wallet/sandbox-ledger.js';
 import { SandboxWallet } from '../wallet/sandbox-wallet.js';
 import type { SchemaChecker } from '../config/load-providers.js';
 
@@ -28,7 +27,7 @@ export async function offlineDeps(c: CliContext, sandbox: boolean): Promise<Engi
   const settings = { ...engineSettings(c.config), sandbox: sandbox || c.config.wallet.url === 'sandbox' };
   return {
     store: new MemoryStore(),
-    wallet: new SandboxWallet(new SandboxLedger(c.config.sandbox?.players ?? undefined, c.config.currencies)),
+    wallet: new SandboxWallet(sandboxLedger(c.config)),
     log: silentLogger,
     settings,
     env: c.env,

@@ -56,7 +56,13 @@ function whenKey(v: unknown): string | undefined {
 
 /** The `dispatch` terminal: picks the route whose `when` matches; a route without `when` is the fallback. */
 function dispatcher(routes: readonly { cfg: RouteConfig; compiled: CompiledRoute }[], settings: Readonly<Record<string, string | undefined>>): Handler {
-  if (routes.length === 1 && !routes[0]!.cfg.when) return routes[0]!.compiled.handler;
+  if (routes.length === 1 && !routes[0]!.cfg.when) {
+    const { handler, name } = routes[0]!.compiled;
+    return (ctx) => {
+      ctx.routeName = name;
+      return handler(ctx);
+    };
+  }
   const tests = routes.map(({ cfg, compiled }) => ({
     compiled,
     preds: Object.entries(cfg.when ?? {}).map(([src, want]) => ({

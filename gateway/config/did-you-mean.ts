@@ -42,17 +42,18 @@ function fold(name: string): string {
  *
  * A candidate that differs only in case or separators wins outright. Otherwise the edit distance
  * must be at most 3 and at most half the longer name, so `x` is never "corrected" to `id`.
- * Ties go to the candidate listed first.
+ * Ties go to the candidate listed first. A name that is itself a candidate gets no suggestion.
  *
  * @example didYouMean('prot', ['host', 'port']) // 'port'
  * @example didYouMean('bodyLimitBytes', ['body_limit_bytes']) // 'body_limit_bytes'
  */
 export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  if (list.includes(name)) return undefined; // nothing to correct
   const folded = fold(name);
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    if (candidate === name) continue;
+  for (const candidate of list) {
     if (fold(candidate) === folded) return candidate;
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
     const limit = Math.min(MAX_DISTANCE, Math.ceil(Math.max(name.length, candidate.length) / 2));

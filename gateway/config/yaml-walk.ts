@@ -23,7 +23,8 @@ const MERGE_KEY = '<<';
 
 /** The name of a map key as the document's JS value will spell it. */
 export function keyName(key: unknown): string {
-  if (isScalar(key)) return String(key.value ?? '');
+  // With merge keys enabled, yaml gives `<<` a Symbol value.
+  if (isScalar(key)) return typeof key.value === 'symbol' ? '<<' : String(key.value ?? '');
   return String(key);
 }
 

@@ -76,8 +76,14 @@ export function engineSettings(c: RuntimeConfig): EngineSettings {
 }
 
 export function createWallet(c: RuntimeConfig): WalletClient {
-  if (c.wallet.url === 'sandbox') return new SandboxWallet(new SandboxLedger(c.sandbox?.players ?? undefined, c.currencies));
+  if (c.wallet.url === 'sandbox') return new SandboxWallet(sandboxLedger(c));
   return new HttpWalletClient({ url: c.wallet.url, connections: c.wallet.connections, ...(c.wallet.hmac_secret ? { hmacSecret: c.wallet.hmac_secret } : {}) });
+}
+
+/** The demo ledger: configured players, or the built-in demo players when none are listed. */
+export function sandboxLedger(c: RuntimeConfig): SandboxLedger {
+  const players = c.sandbox?.players;
+  return new SandboxLedger(players && players.length > 0 ? players : undefined, c.currencies);
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { diagnosticAt, parseYamlSource, readYamlSource } from '../../gateway/config/yaml-source.js';
-import { FIXTURES, fixture } from './fixtures.js';
+import { PACKAGE_ROOT } from '../../gateway/paths.js';
+
+// Fixtures stay in the source tree; compiled tests run from dist/.
+const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'config');
 
 const pick = (d: { code: string; file: string; line: number; col: number }) => ({ code: d.code, file: d.file, line: d.line, col: d.col });
 
@@ -101,7 +104,7 @@ t.test('interpolation happens on scalars in place, before validation', async (t)
     'i: |', //                         9 block scalar: interpolated, stays a string
     '  host=${HOST}', //               10
     '${PORT}: key', //                 11 keys are not interpolated
-    'j: [${HOST:-x}]', //              12 inside flow: fine without braces in the value
+    'j: ["${HOST:-x}"]', //            12 inside flow collections references are quoted
     'k: 0x${PORT}', //                 13 partial → string even if it looks like a number
   ].join('\n');
   const src = parseYamlSource('f.yaml', text, env);
@@ -152,7 +155,7 @@ t.test('readYamlSource: unreadable files are GW_ERR_CONFIG_IO at 1:1', async (t)
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const isDir = await readYamlSource(dir, {});
   t.match(isDir.diagnostics[0], { code: 'GW_ERR_CONFIG_IO', file: dir, message: /directory/ });
-  const absolute = await readYamlSource(fixture('valid.yaml'), {});
+  const absolute = await readYamlSource(path.join(FIXTURES, 'valid.yaml'), {});
   t.same(absolute.diagnostics, [], 'an absolute path ignores cwd');
 });
 
@@ -162,7 +165,7 @@ t.test('diagnosticAt places a later check at a path', async (t) => {
     code: 'GW_ERR_CONFIG_REFERENCE',
     file: 'p.yaml',
     line: 2,
-    col: 17,
+    col: 15,
     message: 'template `ok` is not defined',
     hint: 'did you mean `okay`?',
     pointer: '/routes/0/template',

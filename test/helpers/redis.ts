@@ -161,6 +161,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port; resolves when it answers PING. */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing is answered (a hung server). */
+  freeze(): void;
+  /** SIGCONT after {@link freeze}. */
+  thaw(): void;
 }
 
 const live = new Set<ChildProcess>();
@@ -211,6 +215,12 @@ export async function startRedisServer(opts: { t?: Test; port?: number; args?: s
       const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
       p.kill('SIGKILL');
       await exited;
+    },
+    freeze() {
+      proc?.kill('SIGSTOP');
+    },
+    thaw() {
+      proc?.kill('SIGCONT');
     },
   };
   await server.start();

@@ -74,7 +74,12 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
 
   return {
     name: 'idempotency',
-    detail: `key ${mode === 'tombstone' ? '(rollback: tombstone + wait for in-flight)' : mode === 'guarded' ? '(refused after a rollback)' : ''}lease ${leaseMs}ms, kept ${Math.round(ttlMs / 3600000)}h${indexWalletTx ? ', indexes wallet tx ids' : ''}`.replace('key (', 'key, ('),
+    detail: [
+      mode === 'tombstone' ? 'rollback: places the tombstone, waits for the reversed transaction' : mode === 'guarded' ? 'refused once its id was rolled back' : 'plain',
+      `lease ${leaseMs}ms`,
+      `kept ${Math.round(ttlMs / 3600000)}h`,
+      ...(indexWalletTx ? ['indexes wallet tx ids'] : []),
+    ].join(', '),
     wrap(next: Handler): Handler {
       return async (ctx) => {
         const c = ctx.canonical!;
