@@ -81,11 +81,7 @@ export const REQUEST_ERRORS = {
   GW_ERR_IDEM_ROLLED_BACK: { canonical: 'TRANSACTION_ROLLED_BACK', message: 'this transaction was already rolled back' },
   GW_ERR_STORE_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'state store unavailable' },
   GW_ERR_WALLET_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'wallet unavailable' },
-  GW_ERR_WALLET_TIMEOUT: { canonical: 'WALLET_UNAVAILABLE', message: 'wallet did not answer in time' },
-  GW_ERR_WALLET_BAD_RESPONSE: { canonical: 'WALLET_UNAVAILABLE', message: 'wallet answer not understood' },
   GW_ERR_WALLET_REJECTED: { canonical: 'INTERNAL_ERROR', message: 'wallet rejected the operation' },
-  GW_ERR_SESSION_INVALID: { canonical: 'SESSION_INVALID', message: 'session invalid' },
-  GW_ERR_PLUGIN_FAILED: { canonical: 'INTERNAL_ERROR', message: 'plugin failed' },
   GW_ERR_INTERNAL: { canonical: 'INTERNAL_ERROR', message: 'internal error' },
 } as const satisfies Record<string, { canonical: CanonicalCode; message: string }>;
 

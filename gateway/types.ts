@@ -73,4 +73,9 @@ export interface Outcome {
   player_name?: string;
   country?: string;
   language?: string;
+  /**
+   * True when the gateway decided a success with no wallet transaction behind it (a `succeed`
+   * rollback of an unknown reference); `wallet_transaction_id` is then the gateway-made `gw-…` id.
+   */
+  gateway_made?: boolean;
 }

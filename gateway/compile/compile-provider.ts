@@ -100,6 +100,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
   }
   const indexWalletTx = d.routes.some((r) => r.operation === 'rollback' && r.map?.reference_wallet_transaction_id !== undefined);
   const awaitTimeoutMs = d.limits?.await_timeout_ms ?? deps.settings.awaitTimeoutMs;
+  const walletTimeoutMs = d.limits?.wallet_timeout_ms ?? deps.settings.walletTimeoutMs;
 
   // Group routes by method + path: one group shares verification and parsing, then dispatches.
   const groups = new Map<string, { cfg: RouteConfig; index: number }[]>();
@@ -134,7 +135,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
     // Fallback (no `when`) last, so specific routes are tried first.
     const ordered = [...list.filter((x) => x.cfg.when), ...fallbacks];
     const compiled = ordered
-      .map((x) => ({ cfg: x.cfg, compiled: errors ? compileRoute(x.cfg, ['routes', x.index], { descriptor: d, amounts, settings, errors, deps, indexWalletTx, awaitTimeoutMs }, problems) : undefined }))
+      .map((x) => ({ cfg: x.cfg, compiled: errors ? compileRoute(x.cfg, ['routes', x.index], { descriptor: d, amounts, settings, errors, deps, indexWalletTx, awaitTimeoutMs, walletTimeoutMs }, problems) : undefined }))
       .filter((x): x is { cfg: RouteConfig; compiled: CompiledRoute } => x.compiled !== undefined);
     if (compiled.length !== list.length) continue;
     const { handler } = compose(shared, dispatcher(compiled, settings));

@@ -28,6 +28,8 @@ export interface RouteEnv {
   /** Some route of this provider rolls back by wallet transaction id. */
   indexWalletTx: boolean;
   awaitTimeoutMs: number;
+  /** Limit of one wallet call: `limits.wallet_timeout_ms`, else wallet.timeout_ms. */
+  walletTimeoutMs: number;
 }
 
 export interface CompiledRoute {
@@ -110,7 +112,7 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
     stages.push(auditStage(provider, name, deps.log));
     const guard = route.idempotency?.guard ?? op === 'debit';
     // The lease outlives everything the owner may still do: wallet calls, retries, waiting.
-    const leaseMs = s.walletTimeoutMs * 2 + (retry?.budgetMs ?? 0) + env.awaitTimeoutMs + 5000;
+    const leaseMs = env.walletTimeoutMs * 2 + (retry?.budgetMs ?? 0) + env.awaitTimeoutMs + 5000;
     stages.push(idempotencyStage({
       provider,
       store: deps.store,
@@ -123,8 +125,8 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
       log: deps.log,
     }));
   }
-  stages.push(walletStage({ provider, operation: op, wallet: deps.wallet, timeoutMs: s.walletTimeoutMs, ...(retry ? { retry } : {}) }));
-  if (op === 'rollback') stages.push(rollbackPolicyStage({ provider, policy: route.rollback?.unknown_reference ?? 'error', wallet: deps.wallet, timeoutMs: s.walletTimeoutMs }));
+  stages.push(walletStage({ provider, operation: op, wallet: deps.wallet, timeoutMs: env.walletTimeoutMs, ...(retry ? { retry } : {}) }));
+  if (op === 'rollback') stages.push(rollbackPolicyStage({ provider, policy: route.rollback?.unknown_reference ?? 'error', wallet: deps.wallet, timeoutMs: env.walletTimeoutMs }));
   const composed = compose(stages, respond);
   return Object.freeze({
     name,

@@ -76,7 +76,8 @@ export function compileVerify(cfg: VerifyConfig | undefined, at: Path, env: Veri
     const sat = [...at, 'signature'];
     stages.push(guard(() => {
       if (!sig.header && sig.algorithm !== 'plugin') throw new ConfigProblem(sat, 'signature.header is required', 'name the header carrying the signature');
-      const message = compileMessage(sig.message ?? ['body'], [...sat, 'message'], { ...(tsGet ? { timestamp: tsGet } : {}), ...(nonceGet ? { nonce: nonceGet } : {}) }, settings);
+      // Its own guard, so a recipe problem does not hide a key problem below it.
+      const message = guard(() => compileMessage(sig.message ?? ['body'], [...sat, 'message'], { ...(tsGet ? { timestamp: tsGet } : {}), ...(nonceGet ? { nonce: nonceGet } : {}) }, settings));
       let check: SignatureCheck;
       if (isHmac(sig.algorithm)) {
         if (!sig.secrets) throw new ConfigProblem(sat, `${sig.algorithm} needs \`secrets\``, 'list the secret names, e.g. secrets: [hmac]');
@@ -88,6 +89,7 @@ export function compileVerify(cfg: VerifyConfig | undefined, at: Path, env: Veri
       } else {
         check = compilePublicKeyCheck(sig, sat, secrets, env.deps);
       }
+      if (!message) return undefined;
       const format = sig.format ?? 'plain';
       const parts = (sig.message ?? ['body']).map((p) => (typeof p === 'string' ? p : 'literal' in p ? JSON.stringify(p.literal) : p.from)).join(' + ');
       return signatureStage({

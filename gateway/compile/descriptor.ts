@@ -48,7 +48,7 @@ export interface Descriptor {
   secrets?: Record<string, SecretConfig>;
   settings?: Record<string, SettingConfig>;
   amounts?: AmountsConfig;
-  limits?: { body_limit_bytes?: number; await_timeout_ms?: number };
+  limits?: { body_limit_bytes?: number; await_timeout_ms?: number; wallet_timeout_ms?: number };
   verify?: VerifyConfig;
   routes: RouteConfig[];
   responses?: Record<string, ResponseConfig>;

@@ -171,8 +171,8 @@ export function describeError(error: ErrorObject, ctx: MessageContext): Finding 
     case 'maxProperties':
       return finding(sizeMessage(where, error.keyword, Number(params['limit'])), own);
     case 'uniqueItems': {
-      // ajv names the later duplicate `i`: point there, the earlier one is the one to keep.
-      const later = Number(params['i']);
+      // Point at the later duplicate (ajv scans from the end, so which of i/j it is varies).
+      const later = Math.max(Number(params['i']), Number(params['j']));
       const item = Array.isArray(error.data) ? (error.data[later] as unknown) : undefined;
       const shown = typeof item === 'string' || typeof item === 'number' ? ` ${JSON.stringify(item)}` : ' an item';
       return finding(`${where} lists${shown} more than once`, 'each item may appear only once', { path: [...path, String(later)] });

@@ -11,6 +11,7 @@ import type { EngineDeps } from '../compile/engine.js';
 import type { ConfigProblem } from '../compile/problem.js';
 import { resolveSecrets } from '../compile/resolve-secrets.js';
 import type { DisabledProvider } from '../server/provider-set.js';
+import { sortDiagnostics } from './diagnostics.js';
 import { diagnosticAt, readYamlSource, type YamlSource } from './yaml-source.js';
 
 export interface SchemaChecker {
@@ -59,6 +60,7 @@ export async function loadProviders(opts: {
     const display = path.relative(opts.cwd ?? process.cwd(), file) || file;
     const src = await readYamlSource(file, deps.env);
     src.file = display;
+    for (const d of src.diagnostics) d.file = display;
     out.diagnostics.push(...src.diagnostics);
     if (src.diagnostics.length > 0) continue;
     const schemaProblems = checker.check('provider', src);
@@ -90,7 +92,14 @@ export async function loadProviders(opts: {
     if (resolved.invalid.length > 0) continue;
     const problems: ConfigProblem[] = [];
     const compiled = compileProvider(d, resolved, deps, problems);
-    for (const p of problems) out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
+    // Shared blocks (verify) compile once per route group: report each problem once.
+    const reported = new Set<string>();
+    for (const p of problems) {
+      const key = `${p.path.join('/')}|${p.message}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
+    }
     if (!compiled) continue;
     if (resolved.sandboxed.length > 0) {
       out.warnings.push(`SANDBOX MODE: provider ${d.id} runs on its descriptor's sandbox secret(s) ${resolved.sandboxed.join(', ')} — never use this in production; set ${Object.entries(d.secrets ?? {}).filter(([n]) => resolved.sandboxed.includes(n)).map(([, s]) => s.env).join(', ')}`);
@@ -98,5 +107,6 @@ export async function loadProviders(opts: {
     out.providers.push(compiled);
     out.sources.set(d.id, { descriptor: d, src });
   }
+  out.diagnostics = sortDiagnostics(out.diagnostics);
   return out;
 }

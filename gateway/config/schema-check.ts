@@ -36,20 +36,10 @@ export interface SchemaChecker {
   check(schemaId: string, src: YamlSource, opts?: CheckOptions): ConfigDiagnostic[];
 }
 
-/**
- * Builds a checker over `schemas` (each needs a string `$id`). Keywords beyond the standard:
- * `x-hint` (string: the hint shown for errors at that node, preferred over `description`) and
- * `x-secret` (true: never echo this node's value in a message). All schemas are compiled here,
- * so a broken schema fails at start-up, not at the first bad config.
- *
- * @example
- * const checker = createSchemaChecker(await loadSchemas());
- * const problems = [...src.diagnostics, ...checker.check('gateway-config', src)];
- */
-export function createSchemaChecker(schemas: object[]): SchemaChecker {
+function newAjv(strict: boolean): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
-    strict: true,
+    strict,
     // `oneOf: [{ required: [hmac] }, { required: [jwt] }]` with the properties declared beside the
     // oneOf is a common, correct idiom that strictRequired rejects.
     strictRequired: false,
@@ -63,17 +53,40 @@ export function createSchemaChecker(schemas: object[]): SchemaChecker {
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-hint', schemaType: 'string' });
   ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+  return ajv;
+}
+
+/**
+ * Builds a checker over `schemas` (each needs a string `$id`). Keywords beyond the standard:
+ * `x-hint` (string: the hint shown for errors at that node, preferred over `description`) and
+ * `x-secret` (true: never echo this node's value in a message). All schemas are compiled here,
+ * so a broken schema fails at start-up, not at the first bad config.
+ *
+ * @example
+ * const checker = createSchemaChecker(await loadSchemas());
+ * const problems = [...src.diagnostics, ...checker.check('gateway-config', src)];
+ */
+export function createSchemaChecker(schemas: object[]): SchemaChecker {
+  const ajv = newAjv(true);
+  // oneOf branches are re-validated alone (see tame-combinators.ts). Compiled as a fragment, a
+  // branch no longer sees its parent's `type: object`, which strictTypes rejects; the schemas
+  // have passed strict compilation in `ajv` already, so a lenient twin does this job.
+  const branchAjv = newAjv(false);
   const index = new SchemaIndex(schemas);
-  for (const schema of schemas) ajv.addSchema(schema);
+  for (const schema of schemas) {
+    ajv.addSchema(schema);
+    branchAjv.addSchema(schema);
+  }
   for (const schema of schemas) ajv.getSchema((schema as { $id: string }).$id);
 
   const validators = new Map<string, ValidateFunction>();
-  const validatorFor = (ref: string): ValidateFunction => {
-    let validate = validators.get(ref);
+  const validatorFor = (instance: Ajv2020, ref: string): ValidateFunction => {
+    const key = `${instance === ajv ? 'strict' : 'branch'} ${ref}`;
+    let validate = validators.get(key);
     if (!validate) {
-      validate = ajv.getSchema(ref);
+      validate = instance.getSchema(ref);
       if (!validate) throw new Error(`no schema with $id "${ref}"`);
-      validators.set(ref, validate);
+      validators.set(key, validate);
     }
     return validate;
   };
@@ -81,13 +94,13 @@ export function createSchemaChecker(schemas: object[]): SchemaChecker {
   const validateBranch = (branch: unknown, data: unknown): ErrorObject[] | undefined => {
     if (branch === true) return [];
     const ref = index.refOf(branch);
-    return ref === undefined ? undefined : run(validatorFor(ref), data);
+    return ref === undefined ? undefined : run(validatorFor(branchAjv, ref), data);
   };
 
   return {
     check(schemaId, src, opts = {}) {
       if (src.diagnostics.some((d) => d.code === 'GW_ERR_CONFIG_YAML' || d.code === 'GW_ERR_CONFIG_IO')) return [];
-      const errors = run(validatorFor(schemaId), src.value);
+      const errors = run(validatorFor(ajv, schemaId), src.value);
       if (errors.length === 0) return [];
       const ctx = { describe: opts.describe ?? displayPointer, index };
       const reported = src.diagnostics.flatMap((d) => (d.code === 'GW_ERR_CONFIG_ENV' && d.pointer !== undefined ? [d.pointer] : []));

@@ -4,7 +4,10 @@
  * Accepts exactly what `JSON.parse` accepts (no trailing commas, comments, single quotes,
  * leading zeros, BOM; whitespace is space/tab/CR/LF only; lone surrogates in escapes are kept)
  * and returns the same values, except that every number is a {@link JsonNumber} holding its
- * token text, so an amount like `10.10` is never turned into a binary float.
+ * token text, so an amount like `10.10` is never turned into a binary float. Two deliberate
+ * differences: nesting deeper than `maxDepth` is refused, and a Buffer must be valid UTF-8
+ * (JSON.parse of `buf.toString()` would silently turn bad bytes into U+FFFD, so two different
+ * bodies could parse to the same value).
  *
  * Objects have a null prototype: a `"__proto__"` key is an ordinary own property and cannot
  * reach `Object.prototype` (and `"constructor"`/`"toString"` keys never collide with inherited
@@ -47,6 +50,7 @@ let maxDepth = DEFAULT_MAX_DEPTH;
  *
  * @throws {JsonSyntaxError} on anything `JSON.parse` would refuse, on invalid UTF-8 in a
  *   Buffer, and when nesting exceeds `maxDepth`.
+ * @throws {RangeError} when `maxDepth` is not a non-negative integer (a caller bug).
  * @example
  * const body = parseJson('{"amount": 10.50, "currency": "USD"}') as Record<string, JsonValue>;
  * (body.amount as JsonNumber).raw; // '10.50'
@@ -54,6 +58,8 @@ let maxDepth = DEFAULT_MAX_DEPTH;
 export function parseJson(input: Buffer | string, options?: ParseJsonOptions): JsonValue {
   const text = typeof input === 'string' ? input : decodeUtf8(input);
   maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  // NaN would disable the limit and Infinity would trade it for a stack overflow.
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 0) throw new RangeError(`maxDepth must be a non-negative integer, got ${maxDepth}`);
   src = text;
   len = text.length;
   pos = 0;

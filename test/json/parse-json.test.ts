@@ -156,6 +156,9 @@ t.test('depth limit', async (t) => {
   t.doesNotThrow(() => parseJson('1', { maxDepth: 0 }), 'scalars have depth 0');
   t.throws(() => parseJson('['.repeat(1_000_000)), /nesting deeper than 64/, 'hostile nesting: no stack overflow');
   t.doesNotThrow(() => parseJson(nest(500), { maxDepth: 1000 }), 'limit is configurable');
+  t.throws(() => parseJson('[]', { maxDepth: Number.NaN }), RangeError, 'NaN would disable the limit');
+  t.throws(() => parseJson('[]', { maxDepth: Number.POSITIVE_INFINITY }), RangeError);
+  t.throws(() => parseJson('[]', { maxDepth: -1 }), RangeError);
 });
 
 t.test('Buffer input: UTF-8 only, BOM refused', async (t) => {
@@ -169,7 +172,21 @@ t.test('Buffer input: UTF-8 only, BOM refused', async (t) => {
   t.throws(() => parseJson(Buffer.from([0x22, 0xed, 0xa0, 0x80, 0x22])), { message: /invalid UTF-8/, position: 1 });
   t.throws(() => parseJson(Buffer.from([0x22, 0x61, 0xe2, 0x82])), { message: /invalid UTF-8/, position: 2 });
   t.throws(() => parseJson(Buffer.from([0x22, 0xf4, 0x90, 0x80, 0x80, 0x22])), { message: /invalid UTF-8/, position: 1 }, 'above U+10FFFF');
+  // valid 2-, 3- and 4-byte sequences, then 0xc3 followed by '(' (not a continuation byte) at offset 10
+  t.throws(() => parseJson(Buffer.from([0x22, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xc3, 0x28, 0x22])), { message: /invalid UTF-8/, position: 10 });
+  t.throws(() => parseJson(Buffer.from([0x80, 0x22])), { message: /invalid UTF-8/, position: 0 }, 'lone continuation byte');
+  t.throws(() => parseJson(Buffer.from([0x22, 0xf5, 0x80, 0x80, 0x80, 0x22])), { message: /invalid UTF-8/, position: 1 }, 'invalid lead byte');
+  t.throws(() => parseJson(Buffer.from([0x22, 0xe0, 0x80, 0xaf, 0x22])), { message: /invalid UTF-8/, position: 1 }, 'overlong 3-byte form');
+  t.throws(() => parseJson(Buffer.from([0x22, 0xf0, 0x80, 0x80, 0xaf, 0x22])), { message: /invalid UTF-8/, position: 1 }, 'overlong 4-byte form');
   t.throws(() => parseJson(Buffer.alloc(0)), /unexpected end of input/);
+});
+
+t.test('state does not leak between calls', async (t) => {
+  t.throws(() => parseJson('[[[[{"a":'));
+  t.same(Object.keys(parseJson('{"b":1}') as object), ['b'], 'a failed parse leaves nothing behind');
+  t.throws(() => parseJson('[[1]]', { maxDepth: 1 }));
+  t.doesNotThrow(() => parseJson('[[[1]]]'), 'maxDepth is per call');
+  t.equal(String(new JsonNumber('10.50')), '10.50', 'toString is the raw text');
 });
 
 t.test('long strings with and without escapes', async (t) => {

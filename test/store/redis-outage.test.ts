@@ -95,13 +95,13 @@ if (requireRedisBinaries(t)) {
 
   t.test('Redis dies with commands in flight: they reject, and every later call fails fast', async (t) => {
     server.freeze();
-    const inFlight = store.claim(req('in-flight'));
-    const waiting = store.awaitKey('p:tx-1', 'ok-before', 5_000);
+    // The assertions are attached at once, so an early rejection is never "unhandled" here.
+    const inFlight = t.rejects(store.claim(req('in-flight')), StoreUnavailableError, 'the claim in flight rejects');
+    const waiting = t.rejects(store.awaitKey('p:tx-1', 'ok-before', 5_000), StoreUnavailableError, 'a pending awaitKey rejects');
     await sleep(20);
     const start = performance.now();
     await server.stop();
-    await t.rejects(inFlight, StoreUnavailableError, 'the claim in flight rejects');
-    await t.rejects(waiting, StoreUnavailableError, 'a pending awaitKey rejects');
+    await Promise.all([inFlight, waiting]);
     t.ok(performance.now() - start < LATEST_MS, 'promptly');
     await allFailClosed(t, store, 'dead');
     await sleep(1_200); // several reconnect attempts fail meanwhile
@@ -130,9 +130,9 @@ if (requireRedisBinaries(t)) {
 
   t.test('no crash, no unhandled rejection, the outage was logged once', async (t) => {
     t.same(unhandled, [], 'no unhandled rejection');
-    t.ok(events.includes('warn: redis store connection lost, reconnecting'), 'loss logged');
-    t.ok(events.includes('info: redis store reconnected'), 'recovery logged');
-    const losses = events.filter((e) => e.startsWith('warn: redis store connection lost') || e.startsWith('error: redis store unavailable'));
+    // The loss shows up as a socket error or as a closed connection, whichever ioredis sees first.
+    const losses = events.filter((e) => e === 'warn: redis store connection lost, reconnecting' || e === 'error: redis store unavailable');
     t.equal(losses.length, 1, `one loss line for one outage, not one per reconnect attempt: ${JSON.stringify(events)}`);
+    t.equal(events.filter((e) => e === 'info: redis store reconnected').length, 1, 'recovery logged once');
   });
 }
