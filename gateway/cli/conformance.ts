@@ -8,9 +8,35 @@ import { signRequest } from '../compile/sign-request.js';
 import type { ExampleConfig } from '../compile/descriptor.js';
 import { silentLogger } from '../log.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { sandboxLedger, startGateway } from '../server/gateway.js';
+import { sandboxLedger, startGateway, type RuntimeConfig } from '../server/gateway.js';
+import type { Outcome } from '../types.js';
 import { SandboxWallet } from '../wallet/sandbox-wallet.js';
+import type { WalletCall, WalletClient } from '../wallet/wallet-client.js';
 import { cliContext } from './context.js';
+
+/**
+ * One fresh sandbox ledger per provider (routed by the canonical body's `provider`), so a
+ * provider's examples see the demo balances they were written against whichever other providers
+ * ran first: `gateway test A` and `gateway test` give the same results.
+ */
+export class PerProviderSandbox implements WalletClient {
+  readonly describe = 'sandbox (one embedded ledger per provider)';
+  private readonly wallets = new Map<string, SandboxWallet>();
+  constructor(private readonly config: RuntimeConfig) {}
+
+  call(c: WalletCall): Promise<Outcome> {
+    const id = String(c.body.provider ?? '');
+    let w = this.wallets.get(id);
+    if (!w) this.wallets.set(id, (w = new SandboxWallet(sandboxLedger(this.config))));
+    return w.call(c);
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {}
+}
 
 /** `expected` ⊆ `actual`: listed object members must match; "*" matches any present value. */
 export function subsetMatch(expected: unknown, actual: unknown, at = 'body'): string | undefined {
@@ -45,7 +71,7 @@ export async function runExamples(configFile: string | undefined, ids: string[],
   const c = await cliContext(configFile, env);
   const config = { ...c.config, server: { ...c.config.server, host: '127.0.0.1', port: 0 }, admin: { ...c.config.admin, host: '127.0.0.1', port: 0 }, wallet: { ...c.config.wallet, url: 'sandbox' }, store: { ...c.config.store, url: 'memory://' } };
   const results: ExampleResult[] = [];
-  const g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new SandboxWallet(sandboxLedger(config)) });
+  const g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new PerProviderSandbox(config) });
   try {
     const providers = [...g.providers().byId.values()].filter((p) => ids.length === 0 || ids.includes(p.id));
     for (const id of ids) if (!g.providers().byId.has(id)) results.push({ provider: id, name: '(load)', ok: false, problem: 'provider not loaded' });

@@ -17,8 +17,8 @@ export interface CliContext {
 }
 
 export async function cliContext(configFile: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Promise<CliContext> {
-  const { config, file } = await loadGatewayConfig({ ...(configFile ? { file: configFile } : {}), env });
   const checker = createSchemaChecker(await loadSchemas());
+  const { config, file } = await loadGatewayConfig({ ...(configFile ? { file: configFile } : {}), env, checker });
   return { config: config as unknown as RuntimeConfig, configFile: file, checker, env };
 }
 

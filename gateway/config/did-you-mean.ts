@@ -9,6 +9,8 @@ const MAX_DISTANCE = 3;
 /**
  * Optimal-string-alignment distance: Levenshtein plus adjacent transpositions, so `prot` is one
  * edit from `port` (a swap is the commonest typo and plain Levenshtein counts it as two).
+ *
+ * @example editDistance('prot', 'port') // 1
  */
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;

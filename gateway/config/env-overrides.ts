@@ -68,12 +68,20 @@ export function readEnvOverrides(env: Env): EnvLayer {
   return { value, variables };
 }
 
-/** A source view of the environment layer, so the schema checker can check it like a file. */
+/**
+ * A source view of the environment layer, so the schema checker can check it like a file.
+ *
+ * @example checker.check('gateway-config', envSource(layer), { describe: (p) => describeEnvPointer(layer, p) })
+ */
 export function envSource(layer: EnvLayer, diagnostics: ConfigDiagnostic[] = []): YamlSource {
   return { file: ENV_FILE, value: layer.value, diagnostics, positionOf: () => ({ line: 0, col: 0 }) };
 }
 
-/** Names a place in the environment layer for messages: `GATEWAY_PORT (server.port)`. */
+/**
+ * Names a place in the environment layer for messages.
+ *
+ * @example describeEnvPointer(readEnvOverrides({ GATEWAY_PORT: 'x' }), '/server/port') // 'GATEWAY_PORT (server.port)'
+ */
 export function describeEnvPointer(layer: EnvLayer, pointer: string): string {
   const override = layer.variables.get(pointer);
   return override ? `${override.name} (${override.path.join('.')})` : `the environment (${pointer || '/'})`;

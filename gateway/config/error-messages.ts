@@ -33,7 +33,11 @@ function asObject(value: unknown): Json {
   return typeof value === 'object' && value !== null ? (value as Json) : {};
 }
 
-/** The hint a schema node offers: `x-hint`, else the first line of its `description`. */
+/**
+ * The hint a schema node offers: `x-hint`, else the first line of its `description`.
+ *
+ * @example schemaHint({ type: 'string', description: 'Address to bind.\nMore.' }) // 'Address to bind.'
+ */
 export function schemaHint(schema: unknown): string | undefined {
   const s = asObject(schema);
   if (typeof s['x-hint'] === 'string') return s['x-hint'];
@@ -104,6 +108,8 @@ function describeForm(schema: unknown, index: SchemaIndex, depth = 0): string | 
 /**
  * The finding for one (already tamed) ajv error, or undefined for errors that only repeat another
  * (the inner errors of `propertyNames`).
+ *
+ * @example describeError(validate.errors[0], { describe: displayPointer, index }) // { message: '/port must be an integer, got "x"', … }
  */
 export function describeError(error: ErrorObject, ctx: MessageContext): Finding | undefined {
   const path = parsePointer(error.instancePath);

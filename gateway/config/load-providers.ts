@@ -12,11 +12,9 @@ import type { ConfigProblem } from '../compile/problem.js';
 import { resolveSecrets } from '../compile/resolve-secrets.js';
 import type { DisabledProvider } from '../server/provider-set.js';
 import { sortDiagnostics } from './diagnostics.js';
+import type { SchemaChecker } from './schema-check.js';
+export type { SchemaChecker } from './schema-check.js';
 import { diagnosticAt, readYamlSource, type YamlSource } from './yaml-source.js';
-
-export interface SchemaChecker {
-  check(schemaId: string, src: YamlSource): ConfigDiagnostic[];
-}
 
 export interface LoadResult {
   providers: CompiledProvider[];
@@ -57,10 +55,9 @@ export async function loadProviders(opts: {
   }
   const seen = new Map<string, string>();
   for (const file of files) {
-    const display = path.relative(opts.cwd ?? process.cwd(), file) || file;
-    const src = await readYamlSource(file, deps.env);
-    src.file = display;
-    for (const d of src.diagnostics) d.file = display;
+    const cwd = opts.cwd ?? process.cwd();
+    const display = path.relative(cwd, file) || file;
+    const src = await readYamlSource(display, deps.env, { cwd });
     out.diagnostics.push(...src.diagnostics);
     if (src.diagnostics.length > 0) continue;
     const schemaProblems = checker.check('provider', src);

@@ -17,12 +17,12 @@ export function parsePointer(pointer: string): string[] {
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-/** True when `pointer` is `ancestor` or lies below it. */
+/** True when `pointer` is `ancestor` or lies below it. @example isWithin('/a/b', '/a') // true */
 export function isWithin(pointer: string, ancestor: string): boolean {
   return pointer === ancestor || pointer.startsWith(ancestor + '/');
 }
 
-/** A pointer as people read it in a message: `/server/port`, or `the file` for the root. */
+/** A pointer as people read it in a message. @example displayPointer('') // 'the file' */
 export function displayPointer(pointer: string): string {
   return pointer === '' ? 'the file' : pointer;
 }

@@ -136,7 +136,7 @@ export async function readYamlSource(file: string, env: Env, opts: { cwd?: strin
 function ioMessage(err: NodeJS.ErrnoException): { message: string; hint?: string } {
   switch (err.code) {
     case 'ENOENT':
-      return { message: 'cannot read the file: it does not exist', hint: 'check the path (relative paths start at the working directory)' };
+      return { message: 'cannot read the file: it does not exist', hint: 'check the path; a relative path starts at the working directory' };
     case 'EACCES':
     case 'EPERM':
       return { message: 'cannot read the file: permission denied' };

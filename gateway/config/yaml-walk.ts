@@ -21,14 +21,18 @@ export interface WalkContext {
 
 const MERGE_KEY = '<<';
 
-/** The name of a map key as the document's JS value will spell it. */
+/** The name of a map key as the document's JS value will spell it. @example keyName(pair.key) // 'port' */
 export function keyName(key: unknown): string {
   // With merge keys enabled, yaml gives `<<` a Symbol value.
   if (isScalar(key)) return typeof key.value === 'symbol' ? '<<' : String(key.value ?? '');
   return String(key);
 }
 
-/** Walks `node` (the document's contents) depth first. Aliases are not followed: their anchor was walked. */
+/**
+ * Walks `node` (the document's contents) depth first. Aliases are not followed: their anchor was walked.
+ *
+ * @example walkDocument(doc.contents, { doc, file, env, lineCounter, diagnostics: [], interpolated: new Map() })
+ */
 export function walkDocument(node: unknown, ctx: WalkContext, path: Array<string | number> = []): void {
   if (isAlias(node)) {
     // yaml leaves this to toJS(), which throws without a position.

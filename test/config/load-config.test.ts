@@ -265,3 +265,15 @@ t.test('docs/configuration.md documents every key and environment variable', asy
   for (const leaf of leaves(gatewaySchema)) t.ok(docs.includes('`' + leaf.path.join('.') + '`'), leaf.path.join('.'));
   for (const override of ENV_OVERRIDES) t.ok(docs.includes(override.name), override.name);
 });
+
+t.test('store.url accepts exactly the forms the store understands', async (t) => {
+  const cwd = await tempDir(t);
+  for (const url of ['memory://', 'redis://cache:6379/2', 'rediss://user:pw@cache:6380', 'redis+sentinel://a:26379,b:26379/main', 'redis+cluster://a:7000,b:7001']) {
+    const { config } = await load({ cwd, env: { GATEWAY_STORE_URL: url } });
+    t.equal(config.store.url, url);
+  }
+  for (const url of ['memory://x', 'redis://', 'rediss+cluster://a:1', 'http://cache']) {
+    const ds = await failure({ cwd, env: { GATEWAY_STORE_URL: url } });
+    t.same(ds.map((d) => d.message), ['GATEWAY_STORE_URL (store.url) is not in the expected format'], url);
+  }
+});

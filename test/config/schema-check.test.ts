@@ -237,3 +237,22 @@ t.test('loadSchemas reads every *.schema.json', async (t) => {
   await writeFile(path.join(dir, 'c.schema.json'), '{ nope');
   await t.rejects(loadSchemas(dir), /c\.schema\.json/);
 });
+
+t.test('oneOf branches that $ref another schema file are tamed too', async (t) => {
+  const common = {
+    $id: 'common',
+    $defs: {
+      hmac: { title: 'an hmac block', type: 'object', additionalProperties: false, required: ['secret'], properties: { secret: { type: 'string' }, encoding: { enum: ['hex', 'base64'] } } },
+    },
+  };
+  const main = {
+    $id: 'main',
+    type: 'object',
+    properties: { auth: { oneOf: [{ $ref: 'common#/$defs/hmac' }, { type: 'string', title: 'a preset name' }, { $ref: '#/$defs/none' }] } },
+    $defs: { none: { type: 'null' } },
+  };
+  const twoFiles = createSchemaChecker([common, main]);
+  const run = (text: string) => twoFiles.check('main', parseYamlSource('t.yaml', text, {})).map(formatDiagnostic);
+  t.same(run('auth:\n  secret: s\n  encoding: b64\n'), ['t.yaml:3:13: /auth/encoding must be one of hex, base64, got "b64" (hint: did you mean `base64`?)']);
+  t.same(run('auth: 5\n'), ['t.yaml:1:7: /auth must be one of: an hmac block; a preset name; empty, got 5']);
+});
