@@ -7,6 +7,7 @@ import { createError } from '../errors.js';
 import { JsonNumber } from '../json/json-number.js';
 import { compose, type Handler, type RequestContext, type Stage } from '../pipeline/context.js';
 import { parseJsonStage } from '../pipeline/stages/parse-json.js';
+import { checkPluginUses } from '../plugins/check-plugin-uses.js';
 import { compileAmountRules } from './amount-rules.js';
 import { compileErrors, type ErrorRenderer } from './compile-errors.js';
 import { compileRoute, type CompiledRoute } from './compile-route.js';
@@ -89,6 +90,13 @@ function dispatcher(routes: readonly { cfg: RouteConfig; compiled: CompiledRoute
  */
 export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: EngineDeps, problems: ConfigProblem[]): CompiledProvider | undefined {
   const before = problems.length;
+  // Plugins first: a stage must never be built from a plugin that rejects its options. Compiling
+  // stops here on any plugin problem, as it stops before compiling on a schema problem.
+  const pluginProblems = checkPluginUses(d, deps.plugins);
+  if (pluginProblems.length > 0) {
+    problems.push(...pluginProblems);
+    return undefined;
+  }
   const settings = resolved.settings;
   const amounts = compileAmountRules(d.amounts, deps.settings.currencies);
   let errors: ErrorRenderer | undefined;
@@ -128,7 +136,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
       }
     }
     const isRead = list.every((x) => x.cfg.operation === 'balance' || x.cfg.operation === 'authenticate');
-    const shared = compileVerify(d.verify, ['verify'], { provider: d.id, secrets: resolved.secrets, settings, deps, store: deps.store }, problems, isRead);
+    const shared = compileVerify(d.verify, ['verify'], { provider: d.id, secrets: resolved.secrets, declared: new Set(Object.keys(d.secrets ?? {})), settings, deps, store: deps.store }, problems, isRead);
     const method = list[0]!.cfg.method ?? 'POST';
     const needsBody = method !== 'GET' && method !== 'DELETE';
     shared.push(parseJsonStage({ allowEmpty: !needsBody }));

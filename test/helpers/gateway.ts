@@ -33,7 +33,7 @@ export interface TestGateway {
 
 export async function startTestGateway(
   t: { teardown(fn: () => unknown): void },
-  opts: { env: Record<string, string>; walletUrl?: string; wallet?: WalletClient; store?: Store; log?: Logger } & Parameters<typeof testConfig>[0],
+  opts: { env: Record<string, string>; walletUrl?: string; wallet?: WalletClient; store?: Store; log?: Logger; /** Frozen clock (unix ms) for timestamp windows. */ now?: () => number; /** Extra plugin folders (test plugins). */ pluginDirs?: string[] } & Parameters<typeof testConfig>[0],
 ): Promise<TestGateway> {
   const config = testConfig(opts);
   const wallet = opts.wallet ?? (opts.walletUrl ? new HttpWalletClient({ url: opts.walletUrl, connections: 16 }) : undefined);
@@ -44,6 +44,8 @@ export async function startTestGateway(
     log: opts.log ?? silentLogger,
     store: opts.store ?? new MemoryStore(),
     ...(wallet ? { wallet } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.pluginDirs ? { pluginDirs: opts.pluginDirs } : {}),
   });
   t.teardown(() => handle.close());
   return {

@@ -12,7 +12,12 @@ export interface WalletCallRecord {
   headers: IncomingHttpHeaders;
 }
 
-export type Fault = 'none' | '503' | 'hang' | 'reset' | 'garbage';
+/**
+ * - `503`, `hang`, `reset`, `garbage`: the call is not applied and the answer is unusable.
+ * - `lost`: the call IS applied (and remembered under its Idempotency-Key), then the connection is
+ *   dropped before the answer: the wallet moved money the gateway never heard about.
+ */
+export type Fault = 'none' | '503' | 'hang' | 'reset' | 'garbage' | 'lost';
 
 interface Player {
   currency: string;
@@ -42,6 +47,11 @@ export interface StubWallet {
   fault: Fault | ((call: WalletCallRecord) => Fault);
   /** Delay before answering, ms. */
   delayMs: number;
+  /**
+   * Optional business rejection per call (checked before idempotency and before applying): return
+   * a canonical code and a 4xx status to refuse the call, e.g. SESSION_INVALID or PLAYER_BLOCKED.
+   */
+  reject?: ((call: WalletCallRecord) => { code: string; status: number } | undefined) | undefined;
   balance(player: string): string;
   setBalance(player: string, amount: string): void;
   close(): Promise<void>;
@@ -137,12 +147,22 @@ export async function startStubWallet(players: Record<string, { currency: string
           res.writeHead(200, { 'content-type': 'text/html' }).end('<html>oops</html>');
           return;
         }
+        const refused = stub.reject?.(call);
+        if (refused) {
+          const acc = accounts.get(body.player_id);
+          res.writeHead(refused.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: refused.code, message: refused.code }, ...(acc ? { balance: fromCents(acc.cents), currency: acc.currency } : {}) }));
+          return;
+        }
         // Idempotent on Idempotency-Key, like a real wallet.
         const key = req.headers['idempotency-key'] as string | undefined;
         let a = key ? byKey.get(key) : undefined;
         if (!a) {
           a = apply(operation, body);
           if (key) byKey.set(key, a);
+        }
+        if (fault === 'lost') {
+          req.socket.destroy();
+          return;
         }
         res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
       };

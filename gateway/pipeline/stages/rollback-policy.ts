@@ -19,7 +19,7 @@ import type { Handler, Stage } from '../context.js';
  * The id of a no-op rollback: `gw-` + the first 24 hex digits of SHA-256(provider, key).
  * Hex keeps it within the id alphabets providers accept; 96 bits keep collisions out of reach.
  *
- * @example noopTransactionId('sportsbook', 'sportsbook:rollback:rb-1') // 'gw-…' (27 characters, stable)
+ * @example noopTransactionId('acme', 'acme:rollback:rb-1') // 'gw-…' (27 characters, stable)
  */
 export function noopTransactionId(provider: string, idempotencyKey: string): string {
   return `gw-${createHash('sha256').update(`${provider}\n${idempotencyKey}`).digest('hex').slice(0, 24)}`;
