@@ -28,9 +28,9 @@ export interface IdempotencyRecord {
 }
 
 export interface ClaimRequest {
-  /** Transaction group, e.g. `jackpot-rgs:tx-1`. */
+  /** Transaction group, e.g. `acme:tx-1`. */
   group: string;
-  /** Idempotency key inside the group, e.g. `jackpot-rgs:debit:tx-1`. */
+  /** Idempotency key inside the group, e.g. `acme:debit:tx-1`. */
   key: string;
   /** Hash of (operation, player, amount, currency, references): a retry must match it. */
   fingerprint: string;

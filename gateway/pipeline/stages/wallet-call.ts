@@ -8,6 +8,9 @@ import type { Operation, Outcome } from '../../types.js';
 import type { WalletClient } from '../../wallet/wallet-client.js';
 import type { Handler, Stage } from '../context.js';
 
+/** The shortest wallet attempt worth making inside a retry budget. */
+const MIN_ATTEMPT_MS = 20;
+
 export interface RetryPolicy {
   budgetMs: number;
   initialBackoffMs: number;
@@ -29,11 +32,14 @@ export function walletStage(o: { provider: string; operation: Operation; wallet:
           const deadline = Date.now() + retry.budgetMs;
           let backoff = retry.initialBackoffMs;
           while (outcome.class === 'uncertain') {
-            const left = deadline - Date.now() - backoff;
-            if (left <= 0) break;
-            await sleep(backoff);
+            const remaining = deadline - Date.now();
+            // Leave room for a useful attempt; when the next full pause does not fit, pause
+            // for half of what is left and make one last, shorter attempt.
+            if (remaining < MIN_ATTEMPT_MS * 2) break;
+            const pause = Math.min(backoff, Math.floor(remaining / 2));
+            await sleep(pause);
             backoff = Math.min(backoff * 2, retry.maxBackoffMs);
-            outcome = await call(Math.min(timeoutMs, left));
+            outcome = await call(Math.max(MIN_ATTEMPT_MS, Math.min(timeoutMs, deadline - Date.now())));
           }
         }
         ctx.outcome = outcome;
