@@ -300,7 +300,11 @@ export class MemoryStore implements Store {
     const last = this.lastWarn.get(kind);
     if (last !== undefined && t - last < WARN_EVERY_MS) return;
     this.lastWarn.set(kind, t);
-    this.onEvent?.('warn', msg, fields);
+    try {
+      this.onEvent?.('warn', msg, fields);
+    } catch {
+      // ignored: a throwing logger must not break an eviction inside lru-cache
+    }
   }
 }
 

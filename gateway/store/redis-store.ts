@@ -64,15 +64,22 @@ export class RedisStore implements Store {
   private readonly timeoutMs: number;
   private readonly onEvent: StoreEventSink | undefined;
   private readonly isCluster: boolean;
+  /** The password, so that it can be cut out of any message built from a driver error. */
+  private readonly secret: string | undefined;
   private everReady = false;
+  /** One shared wait for the first connection, however many steps are waiting on it. */
+  private firstConnect: Promise<void> | undefined;
   private down = false;
   private closed = false;
 
   constructor(target: RedisTarget, opts: RedisStoreOptions = {}) {
     this.prefix = opts.prefix ?? 'gw:';
+    // A brace in the prefix would become the Cluster hash tag of every key: one hot slot.
+    if (/[{}]/.test(this.prefix)) throw new TypeError('redis store: prefix must not contain { or }');
     this.timeoutMs = durationMs('commandTimeoutMs', opts.commandTimeoutMs ?? 1000);
     this.onEvent = opts.onEvent;
     this.isCluster = target.kind === 'cluster';
+    this.secret = target.password;
     this.client = createClient(target, this.timeoutMs);
     this.client.defineCommand('gwClaim', { numberOfKeys: 1, lua: CLAIM_LUA });
     this.client.defineCommand('gwCommit', { lua: COMMIT_LUA }); // 1 or 2 keys: numkeys passed per call
@@ -183,19 +190,36 @@ export class RedisStore implements Store {
    */
   private async run<T>(what: string, step: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError('redis store closed');
-    if (!this.everReady && this.client.status !== 'ready') await waitReady(this.client, this.timeoutMs);
+    if (!this.everReady && this.client.status !== 'ready') {
+      this.firstConnect ??= waitReady(this.client, this.timeoutMs).finally(() => (this.firstConnect = undefined));
+      await this.firstConnect;
+    }
     try {
       return await withDeadline(step(), this.timeoutMs + 250);
     } catch (err) {
-      throw new StoreUnavailableError(`redis store: ${what} failed: ${(err as Error).message}`, { cause: err });
+      throw new StoreUnavailableError(`redis store: ${what} failed: ${this.scrub((err as Error).message)}`, { cause: err });
+    }
+  }
+
+  /** Defence in depth: drivers do not echo passwords today, and a message from us never will. */
+  private scrub(msg: string): string {
+    return this.secret ? msg.split(this.secret).join('***') : msg;
+  }
+
+  /** A throwing logger must not turn an ioredis event into an uncaught exception. */
+  private log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
+    try {
+      this.onEvent?.(level, msg, fields);
+    } catch {
+      // ignored: logging is best effort
     }
   }
 
   private watch(label: string): void {
     const c = this.client;
-    this.onEvent?.('info', 'redis store connecting', { target: label });
+    this.log('info', 'redis store connecting', { target: label });
     c.on('ready', () => {
-      this.onEvent?.('info', this.everReady ? 'redis store reconnected' : 'redis store ready', { target: label });
+      this.log('info', this.everReady ? 'redis store reconnected' : 'redis store ready', { target: label });
       this.everReady = true;
       this.down = false;
     });
@@ -203,12 +227,12 @@ export class RedisStore implements Store {
     c.on('error', (err: Error) => {
       if (this.down || this.closed) return;
       this.down = true;
-      this.onEvent?.('error', 'redis store unavailable', { target: label, error: err.message });
+      this.log('error', 'redis store unavailable', { target: label, error: this.scrub(err.message) });
     });
     c.on('close', () => {
       if (this.down || this.closed || !this.everReady) return;
       this.down = true;
-      this.onEvent?.('warn', 'redis store connection lost, reconnecting', { target: label });
+      this.log('warn', 'redis store connection lost, reconnecting', { target: label });
     });
   }
 }

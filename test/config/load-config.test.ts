@@ -198,7 +198,8 @@ t.test('interpolation: defaults, escapes, typing, unset variables', async (t) =>
   t.equal(config.server.port, 9000, '${TEST_PORT:-9000} is a number');
   t.equal(config.admin.token, null, '${TEST_ADMIN_TOKEN:-} is empty = none');
   t.equal(config.store.url, 'redis://localhost:6379');
-  t.equal(config.store.prefix, '${app}:', '$${ is a literal ${');
+  t.equal(config.store.prefix, 'app:');
+  t.equal(config.sandbox.players[0]!.name, '${app}:', '$${ is a literal ${');
   t.equal(config.wallet.hmac_secret, 's3cret');
   const set = await load({ file: 'interpolation.yaml', env: { TEST_WALLET_SECRET: 's', TEST_PORT: '9100', TEST_ADMIN_TOKEN: 'tok', TEST_REDIS_HOST: 'r' } });
   t.equal(set.config.server.port, 9100);

@@ -3,26 +3,27 @@
  * - {@link redisTarget}: `REDIS_URL` if set, else 127.0.0.1:6379 if it answers PING, else a
  *   `redis-server` started on a free port for this test file. With none of these the test is skipped
  *   with a clear message, except under `CI=true`, where it fails (CI must never go green by skipping).
- * - {@link startRedisServer}: a private redis-server on a free port that a test may stop and
- *   restart on the same port (outages) or read `INFO commandstats` from (round-trip counts).
- * - {@link startRedisCluster}: a private 3-master Cluster.
+ * - {@link startRedisServer}: a private redis-server on a free port that a test may freeze, stop
+ *   and restart on the same port (outages) or measure alone (round-trip counts).
+ * - {@link startRedisCluster}: a private 3-master Cluster; {@link startRedisSentinel}: a Sentinel.
  *
  * Shared Redis is never flushed: every store a test creates gets its own random key prefix and the
  * keys under it are deleted (SCAN + DEL) when the test ends.
  */
 import { Cluster, Redis } from 'ioredis';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import root from 'tap';
 import type { Test } from 'tap';
 import { createStore, parseStoreUrl, type StoreOptions } from '../../gateway/store/create-store.js';
+import { StoreUnavailableError } from '../../gateway/store/store.js';
 import type { Store } from '../../gateway/store/store.js';
 
 const run = promisify(execFile);
@@ -34,9 +35,8 @@ export function randomPrefix(): string {
 
 /** Skips `t` with `why`, or fails it when running under CI. Always returns undefined. */
 export function unavailable(t: Test, why: string): undefined {
-  const msg = `Redis tests skipped: ${why}`;
-  if (process.env.CI === 'true') t.fail(`${msg} (CI=true: a missing Redis is a failure)`);
-  else t.skip(msg, () => {});
+  if (process.env.CI === 'true') t.fail(`Redis tests cannot run under CI=true: ${why}`);
+  else t.skip(`Redis tests skipped (no Redis available): ${why}`, () => {});
   return undefined;
 }
 
@@ -83,6 +83,24 @@ export function redisStoreFactory(url: string, opts: StoreOptions = {}) {
   };
 }
 
+/**
+ * Resolves once `store.ping()` succeeds (retrying StoreUnavailableError), with the time it took;
+ * rejects after `withinMs`. For setup on a loaded machine, and to measure recovery after an outage.
+ */
+export async function untilUp(store: Store, withinMs: number): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    try {
+      await store.ping();
+      return performance.now() - start;
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError)) throw e;
+      if (performance.now() - start > withinMs) throw new Error(`store not up within ${withinMs} ms: ${e.message}`);
+      await sleep(50);
+    }
+  }
+}
+
 /** SCAN + DEL of every key under `prefix` (on every master of a Cluster). */
 export async function deleteByPrefix(url: string, prefix: string): Promise<void> {
   const target = parseStoreUrl(url);
@@ -114,8 +132,11 @@ async function masters(c: Cluster): Promise<Redis[]> {
   return c.nodes('master');
 }
 
-/** True when something on 127.0.0.1:`port` answers PING with PONG within `timeoutMs`. */
-export function answersPing(port: number, timeoutMs = 300): Promise<boolean> {
+/**
+ * True when something on 127.0.0.1:`port` answers PING with PONG within `timeoutMs` (or, with
+ * `anyReply`, answers at all: a password-protected server says NOAUTH).
+ */
+export function answersPing(port: number, timeoutMs = 300, anyReply = false): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port });
     let buf = '';
@@ -129,7 +150,7 @@ export function answersPing(port: number, timeoutMs = 300): Promise<boolean> {
     sock.on('connect', () => sock.write('PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
+      if (buf.includes('\r\n')) done(anyReply || buf.startsWith('+PONG'));
     });
   });
 }
@@ -176,10 +197,18 @@ process.on('exit', () => {
  * A private redis-server (no persistence) on a free port. With `t`, it is stopped and its directory
  * removed in `t.teardown`; otherwise the caller stops it (it is killed at process exit regardless).
  */
-export async function startRedisServer(opts: { t?: Test; port?: number; args?: string[] } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  opts: { t?: Test; port?: number; args?: string[]; /** Contents of a config file passed first (Sentinel needs one). */ config?: string } = {},
+): Promise<RedisServer> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'gwtest-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.args ?? [])];
+  const configFile = join(dir, 'redis.conf');
+  if (opts.config !== undefined) writeFileSync(configFile, opts.config);
+  const args = [
+    ...(opts.config !== undefined ? [configFile] : []),
+    ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    ...(opts.args ?? []),
+  ];
   let proc: ChildProcess | undefined;
 
   const server: RedisServer = {
@@ -199,7 +228,7 @@ export async function startRedisServer(opts: { t?: Test; port?: number; args?: s
       live.add(p);
       proc = p;
       const until = Date.now() + 10_000;
-      while (!(await answersPing(port))) {
+      while (!(await answersPing(port, 300, true))) {
         if (exited || Date.now() > until) {
           proc = undefined;
           p.kill('SIGKILL');
@@ -223,7 +252,12 @@ export async function startRedisServer(opts: { t?: Test; port?: number; args?: s
       proc?.kill('SIGCONT');
     },
   };
-  await server.start();
+  try {
+    await server.start();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   if (opts.t) {
     opts.t.teardown(async () => {
       await server.stop();
@@ -233,6 +267,20 @@ export async function startRedisServer(opts: { t?: Test; port?: number; args?: s
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
   return server;
+}
+
+/**
+ * A Sentinel (one, quorum 1) watching the master on `masterPort` under the name `mymaster`; stopped
+ * with `t`. `authPass` is the master's password, if it has one.
+ */
+export async function startRedisSentinel(t: Test, masterPort: number, authPass?: string): Promise<RedisServer> {
+  const config = [
+    `sentinel monitor mymaster 127.0.0.1 ${masterPort} 1`,
+    'sentinel down-after-milliseconds mymaster 5000',
+    ...(authPass ? [`sentinel auth-pass mymaster ${authPass}`] : []),
+    '',
+  ].join('\n');
+  return startRedisServer({ t, config, args: ['--sentinel'] });
 }
 
 /** True when redis-server and redis-cli exist; otherwise skips `t` (fails it under CI). */

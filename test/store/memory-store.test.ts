@@ -30,14 +30,14 @@ t.test('size bound: LRU groups are dropped, but a group with a live claim is kep
   const events: string[] = [];
   const s = new MemoryStore({ maxGroups: 3, onEvent: (_l, msg) => events.push(msg) });
   t.teardown(() => s.close());
-  const inflight = await s.claim(req('g0', { leaseMs: 300 }));
+  const inflight = await s.claim(req('g0', { leaseMs: 2_000 }));
   if (inflight.kind !== 'claimed') throw new Error('expected a claim');
   for (let i = 1; i <= 6; i++) {
     const c = await s.claim(req(`g${i}`));
     if (c.kind !== 'claimed') throw new Error('expected a claim');
     t.equal(await s.commit({ group: `g${i}`, key: `g${i}:debit`, token: c.token, record: rec, ttlMs: 60_000 }), true);
   }
-  t.same(await s.claim(req('g0', { leaseMs: 300 })), { kind: 'in_flight' }, 'the in-flight group survived 6 newer groups with maxGroups 3');
+  t.same(await s.claim(req('g0')), { kind: 'in_flight' }, 'the in-flight group survived 6 newer groups with maxGroups 3');
   t.equal(await s.commit({ group: 'g0', key: 'g0:debit', token: inflight.token, record: rec, ttlMs: 60_000 }), true, 'and its owner commits');
   t.same(await s.claim(req('g0')), { kind: 'done', record: rec }, 'and it replays');
   t.equal((await s.claim(req('g1'))).kind, 'claimed', 'the least recently used done group was dropped (documented)');
@@ -48,10 +48,10 @@ t.test('size bound: LRU groups are dropped, but a group with a live claim is kep
 t.test('size bound: a kept group whose lease lapses is let go', async (t) => {
   const s = new MemoryStore({ maxGroups: 1 });
   t.teardown(() => s.close());
-  await s.claim(req('g0', { leaseMs: 80 }));
+  await s.claim(req('g0', { leaseMs: 300 }));
   await s.claim(req('g1'));
   t.same(await s.claim(req('g0')), { kind: 'in_flight' }, 'kept while the lease runs');
-  await sleep(150);
+  await sleep(450);
   t.equal((await s.claim(req('g0'))).kind, 'claimed', 'after the lease the key is absent');
 });
 
@@ -73,11 +73,11 @@ t.test('awaitKey is woken in-process, not by polling', async (t) => {
   const c = await s.claim(req('g'));
   if (c.kind !== 'claimed') throw new Error('expected a claim');
   const waiting = s.awaitKey('g', 'g:debit', 5_000);
-  await sleep(30);
+  await sleep(120); // a poller would be sleeping 50 ms between looks by now
   const start = performance.now();
   await s.commit({ group: 'g', key: 'g:debit', token: c.token, record: rec, ttlMs: 60_000 });
   t.same(await waiting, { kind: 'done', record: rec });
-  t.ok(performance.now() - start < 15, 'resolved right after the commit');
+  t.ok(performance.now() - start < 20, 'resolved right after the commit');
 });
 
 t.test('close rejects pending waiters', async (t) => {

@@ -14,7 +14,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import t from 'tap';
 import { createStore } from '../../gateway/store/create-store.js';
 import type { ClaimRequest, IdempotencyRecord, Store } from '../../gateway/store/store.js';
-import { randomPrefix, requireRedisBinaries, startRedisServer } from '../helpers/redis.js';
+import { randomPrefix, requireRedisBinaries, startRedisServer, untilUp } from '../helpers/redis.js';
 
 interface Proxy {
   port: number;
@@ -65,12 +65,16 @@ if (requireRedisBinaries(t)) {
   const server = await startRedisServer({ t });
   const proxy = await countingProxy(server.port);
   t.teardown(() => proxy.close());
-  const admin = new Redis({ port: server.port, host: '127.0.0.1' });
-  t.teardown(() => admin.quit());
+  const admin = new Redis({ port: server.port, host: '127.0.0.1', retryStrategy: () => null });
+  admin.on('error', () => {});
   await admin.ping();
   const adminSource = `:${admin.stream.localPort}`;
-  const monitor = await new Redis({ port: server.port, host: '127.0.0.1' }).monitor();
-  t.teardown(() => monitor.disconnect());
+  const monitor = await admin.monitor(); // a second connection, in MONITOR mode
+  monitor.on('error', () => {});
+  t.teardown(() => {
+    monitor.disconnect();
+    admin.disconnect();
+  });
 
   let sent: string[] = [];
   let inScripts: string[] = [];
@@ -107,7 +111,7 @@ if (requireRedisBinaries(t)) {
 
   const store = createStore(`redis://127.0.0.1:${proxy.port}`, { prefix: randomPrefix() });
   t.teardown(() => store.close());
-  await store.ping();
+  await untilUp(store, 5_000);
 
   t.test('cold connection: scripts go as EVAL once, no NOSCRIPT round trip', async (t) => {
     const c = await cost(() => moneyRequest(store, 'cold', true));

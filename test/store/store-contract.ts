@@ -38,6 +38,13 @@ function token(t: Test, r: ClaimResult, msg = 'claimed'): string {
 
 const elapsedSince = (start: number): number => performance.now() - start;
 
+/**
+ * A lease/TTL that must outlast a few store calls made right after it is set (generous, so a loaded
+ * machine does not turn it into a flaky test), and a sleep that surely outlasts it.
+ */
+const SHORT_MS = 300;
+const PAST_SHORT_MS = 450;
+
 export function storeContract(t: Test, make: StoreFactory): void {
   async function open(tt: Test): Promise<Store> {
     const { store, cleanup } = await make();
@@ -47,15 +54,15 @@ export function storeContract(t: Test, make: StoreFactory): void {
 
   t.test('nonce: new, replay, per scope, expiry', async (t) => {
     const s = await open(t);
-    t.equal(await s.rememberNonce('p1', 'n-1', 150), true, 'first sight is new');
-    t.equal(await s.rememberNonce('p1', 'n-1', 150), false, 'second sight is a replay');
-    t.equal(await s.rememberNonce('p1', 'n-2', 150), true, 'another nonce is new');
-    t.equal(await s.rememberNonce('p2', 'n-1', 150), true, 'the same nonce in another scope is new');
-    t.equal(await s.rememberNonce('p1', 'n-long', 60_000), true);
+    t.equal(await s.rememberNonce('p1', 'n-1', 60_000), true, 'first sight is new');
+    t.equal(await s.rememberNonce('p1', 'n-1', 60_000), false, 'second sight is a replay');
+    t.equal(await s.rememberNonce('p1', 'n-2', 60_000), true, 'another nonce is new');
+    t.equal(await s.rememberNonce('p2', 'n-1', 60_000), true, 'the same nonce in another scope is new');
+    t.equal(await s.rememberNonce('p1', 'n-short', 100), true);
     await sleep(250);
-    t.equal(await s.rememberNonce('p1', 'n-1', 150), true, 'new again once its TTL has passed');
-    t.equal(await s.rememberNonce('p1', 'n-1', 150), false, 'and remembered again');
-    t.equal(await s.rememberNonce('p1', 'n-long', 60_000), false, 'a longer TTL is still remembered');
+    t.equal(await s.rememberNonce('p1', 'n-short', 60_000), true, 'new again once its TTL has passed');
+    t.equal(await s.rememberNonce('p1', 'n-short', 60_000), false, 'and remembered again');
+    t.equal(await s.rememberNonce('p1', 'n-1', 60_000), false, 'a longer TTL is still remembered');
   });
 
   t.test('claim: absent → claimed; a second claimer sees in_flight; distinct keys are independent', async (t) => {
@@ -124,9 +131,9 @@ export function storeContract(t: Test, make: StoreFactory): void {
 
   t.test('lease expiry: another owner may claim; the stale owner can no longer commit or release', async (t) => {
     const s = await open(t);
-    const stale = token(t, await s.claim(req({ leaseMs: 100 })));
+    const stale = token(t, await s.claim(req({ leaseMs: SHORT_MS })));
     t.same(await s.claim(req()), { kind: 'in_flight' }, 'within the lease');
-    await sleep(160);
+    await sleep(PAST_SHORT_MS);
     const fresh = token(t, await s.claim(req()), 'an expired claim counts as absent');
     t.equal(await s.commit({ group: GROUP, key: DEBIT, token: stale, record: record('fp-1', { balance: '1' }), ttlMs: 60_000 }), false);
     t.equal(await s.release({ group: GROUP, key: DEBIT, token: stale }), false);
@@ -264,19 +271,19 @@ export function storeContract(t: Test, make: StoreFactory): void {
 
   t.test('TTL: records, index and tombstones expire; the TTL is extended, never shortened', async (t) => {
     const s = await open(t);
-    const tok = token(t, await s.claim(req({ leaseMs: 100, ttlMs: 150 })));
+    const tok = token(t, await s.claim(req({ leaseMs: 100, ttlMs: SHORT_MS })));
     const index = { scope: 'p', walletTxId: 'w-ttl' };
-    t.equal(await s.commit({ group: GROUP, key: DEBIT, token: tok, record: record(), ttlMs: 150, index }), true);
+    t.equal(await s.commit({ group: GROUP, key: DEBIT, token: tok, record: record(), ttlMs: SHORT_MS, index }), true);
     t.equal(await s.resolveWalletTransaction('p', 'w-ttl'), GROUP);
-    await sleep(260);
-    token(t, await s.claim(req({ leaseMs: 100, ttlMs: 150 })), 'the record is gone: the key is new again');
+    await sleep(PAST_SHORT_MS);
+    token(t, await s.claim(req()), 'the record is gone: the key is new again');
     t.equal(await s.resolveWalletTransaction('p', 'w-ttl'), undefined, 'the index entry is gone');
 
     const g2 = 'ttl:tombstone';
-    const rb = token(t, await s.claim(req({ group: g2, key: ROLLBACK, mode: 'tombstone', leaseMs: 100, ttlMs: 150 })));
+    const rb = token(t, await s.claim(req({ group: g2, key: ROLLBACK, mode: 'tombstone', leaseMs: 100, ttlMs: SHORT_MS })));
     t.equal(await s.release({ group: g2, key: ROLLBACK, token: rb }), true);
     t.same(await s.claim(req({ group: g2 })), { kind: 'rolled_back' });
-    await sleep(260);
+    await sleep(PAST_SHORT_MS);
     token(t, await s.claim(req({ group: g2 })), 'the tombstone is gone');
 
     const g3 = 'ttl:extend';
@@ -285,14 +292,14 @@ export function storeContract(t: Test, make: StoreFactory): void {
     await sleep(200);
     t.strictSame(await s.claim(req({ group: g3 })), { kind: 'done', record: record() }, 'a shorter commit TTL did not shorten the group');
     const g5 = 'ttl:lengthen';
-    const short = token(t, await s.claim(req({ group: g5, leaseMs: 60, ttlMs: 100 })));
+    const short = token(t, await s.claim(req({ group: g5, leaseMs: 60, ttlMs: SHORT_MS })));
     t.equal(await s.commit({ group: g5, key: DEBIT, token: short, record: record(), ttlMs: 60_000 }), true);
-    await sleep(200);
+    await sleep(PAST_SHORT_MS);
     t.strictSame(await s.claim(req({ group: g5 })), { kind: 'done', record: record() }, 'a longer commit TTL lengthened the group');
 
     const g4 = 'ttl:lease';
-    token(t, await s.claim(req({ group: g4, leaseMs: 400, ttlMs: 50 })));
-    await sleep(150);
+    token(t, await s.claim(req({ group: g4, leaseMs: 1_000, ttlMs: 50 })));
+    await sleep(200);
     t.same(await s.claim(req({ group: g4 })), { kind: 'in_flight' }, 'the group outlives the lease even with a shorter TTL');
   });
 

@@ -50,8 +50,11 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
   const { provider, store, mode, leaseMs, ttlMs, awaitTimeoutMs, indexWalletTx, respond, log } = o;
 
   /** A duplicate of a key someone else is running: wait for its outcome, never reach the wallet. */
-  const awaitOther = async (ctx: RequestContext, group: string, key: string): Promise<Reply> => {
+  const awaitOther = async (ctx: RequestContext, group: string, key: string, fp: string): Promise<Reply> => {
     const r = await store.awaitKey(group, key, awaitTimeoutMs).catch(storeDown);
+    // The key may have changed hands while we waited (lease lapsed, another payload claimed it):
+    // only an outcome decided for this very payload may be replayed.
+    if (r.kind === 'done' && r.record.fingerprint !== fp) throw createError('GW_ERR_IDEM_CONFLICT');
     if (r.kind === 'done') {
       ctx.outcome = r.record.outcome;
       ctx.replayed = true;
@@ -97,7 +100,7 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
           case 'rolled_back':
             throw createError('GW_ERR_IDEM_ROLLED_BACK');
           case 'in_flight':
-            return awaitOther(ctx, group, key);
+            return awaitOther(ctx, group, key, fp);
           case 'claimed':
             break;
         }
@@ -125,7 +128,9 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
           const index = indexWalletTx && outcome.class === 'success' && outcome.wallet_transaction_id !== undefined
             ? { scope: provider, walletTxId: outcome.wallet_transaction_id }
             : undefined;
-          const ok = await store.commit({ group, key, token, record: { fingerprint: fp, outcome, committed_at: ctx.now }, ttlMs, ...(index ? { index } : {}) });
+          const req = { group, key, token, record: { fingerprint: fp, outcome, committed_at: ctx.now }, ttlMs, ...(index ? { index } : {}) };
+          // Commit is idempotent per token: one retry covers a lost reply without a wallet retry.
+          const ok = await store.commit(req).catch(() => store.commit(req));
           if (!ok) log.warn('idempotency lease lost before commit', { provider, key, request_id: ctx.requestId });
         } catch (e) {
           // The wallet decided; answering that is right. A retry reaches the wallet, which is itself
