@@ -6,16 +6,17 @@ import type { Stage } from '../pipeline/context.js';
 import { credentialsStage, type CompiledCredential } from '../pipeline/stages/verify-credentials.js';
 import { nonceStage } from '../pipeline/stages/verify-nonce.js';
 import { timestampStage, type TimestampFormat } from '../pipeline/stages/verify-timestamp.js';
-import type { SignatureCheck } from '../plugins/registry.js';
 import type { Store } from '../store/store.js';
 import { compileSource, REQUEST_ROOTS, SourceSyntaxError, type Accessor } from './compile-source.js';
-import { compileHeaderReader, compileMessage, hmacCheck, isHmac, signatureStage, type SignatureConfig } from './compile-signature.js';
-import { compilePublicKeyCheck } from './public-key-check.js';
+import { checkSignatureSources, compileRecipe, type SignatureSourceUse } from './compile-recipe.js';
+import { secretRefs } from './secret-refs.js';
+import type { SignatureConfig } from './compile-signature.js';
 import type { EngineDeps } from './engine.js';
 import { ConfigProblem, type Path } from './problem.js';
 
 export interface VerifyConfig {
-  credentials?: { header: string; prefix?: string; secret: string }[];
+  /** `secret`: one secret name, or several accepted side by side (rotation). */
+  credentials?: { header: string; prefix?: string; secret: string | string[] }[];
   signature?: SignatureConfig;
   timestamp?: { from: string; format: TimestampFormat; tolerance_s?: number; past_s?: number; future_s?: number };
   nonce?: { from: string; required?: boolean; ttl_s?: number };
@@ -24,6 +25,8 @@ export interface VerifyConfig {
 export interface VerifyEnv {
   provider: string;
   secrets: ReadonlyMap<string, Buffer>;
+  /** Secret names declared in the descriptor, set or not (optional rotation secrets may be unset). */
+  declared?: ReadonlySet<string>;
   settings: Readonly<Record<string, string | undefined>>;
   deps: EngineDeps;
   store: Store;
@@ -36,12 +39,6 @@ function source(text: string, at: Path, settings: Readonly<Record<string, string
     if (e instanceof SourceSyntaxError) throw new ConfigProblem(at, e.message, e.hint);
     throw e;
   }
-}
-
-function secretRef(name: string, at: Path, secrets: ReadonlyMap<string, Buffer>): Buffer {
-  const v = secrets.get(name);
-  if (!v) throw new ConfigProblem(at, `secret \`${name}\` is not declared or not set`, `declare it under secrets: (known: ${[...secrets.keys()].join(', ') || 'none'})`);
-  return v;
 }
 
 /** Compiles the shared verification stages; `isRead` lets reads through a store outage. */
@@ -62,7 +59,12 @@ export function compileVerify(cfg: VerifyConfig | undefined, at: Path, env: Veri
 
   const creds: CompiledCredential[] = [];
   (cfg?.credentials ?? []).forEach((c, i) =>
-    guard(() => creds.push({ header: c.header, prefix: c.prefix ?? '', values: [secretRef(c.secret, [...at, 'credentials', i, 'secret'], secrets)] })),
+    guard(() => {
+      // Several secrets are accepted side by side, so a key can be rotated without downtime.
+      const names = Array.isArray(c.secret) ? c.secret : [c.secret];
+      const cat = [...at, 'credentials', i, 'secret'];
+      creds.push({ header: c.header, prefix: c.prefix ?? '', values: secretRefs(names, cat, secrets, env.declared, Array.isArray(c.secret)).map((r) => r.value) });
+    }),
   );
   stages.push(credentialsStage(creds));
 
@@ -72,36 +74,14 @@ export function compileVerify(cfg: VerifyConfig | undefined, at: Path, env: Veri
   const nonceGet = nonce ? guard(() => source(nonce.from, [...at, 'nonce', 'from'], settings)) : undefined;
 
   const sig = cfg?.signature;
-  if (sig) {
-    const sat = [...at, 'signature'];
-    stages.push(guard(() => {
-      if (!sig.header && sig.algorithm !== 'plugin') throw new ConfigProblem(sat, 'signature.header is required', 'name the header carrying the signature');
-      // Its own guard, so a recipe problem does not hide a key problem below it.
-      const message = guard(() => compileMessage(sig.message ?? ['body'], [...sat, 'message'], { ...(tsGet ? { timestamp: tsGet } : {}), ...(nonceGet ? { nonce: nonceGet } : {}) }, settings));
-      let check: SignatureCheck;
-      if (isHmac(sig.algorithm)) {
-        if (!sig.secrets) throw new ConfigProblem(sat, `${sig.algorithm} needs \`secrets\``, 'list the secret names, e.g. secrets: [hmac]');
-        check = hmacCheck(sig.algorithm, sig.secrets.map((n, i) => secretRef(n, [...sat, 'secrets', i], secrets)));
-      } else if (sig.algorithm === 'plugin') {
-        const plugin = sig.plugin ? env.deps.plugins.get('signature', sig.plugin) : undefined;
-        if (!plugin) throw new ConfigProblem([...sat, 'plugin'], `no signature plugin named \`${sig.plugin ?? ''}\``, `known plugins: ${env.deps.plugins.names().join(', ') || 'none'}`, 'GW_ERR_CONFIG_PLUGIN');
-        check = plugin.create(sig.options, { secrets });
-      } else {
-        check = compilePublicKeyCheck(sig, sat, secrets, env.deps);
-      }
-      if (!message) return undefined;
-      const format = sig.format ?? 'plain';
-      const parts = (sig.message ?? ['body']).map((p) => (typeof p === 'string' ? p : 'literal' in p ? JSON.stringify(p.literal) : p.from)).join(' + ');
-      return signatureStage({
-        header: sig.header ?? '',
-        readHeader: compileHeaderReader(format, sig.prefix),
-        encoding: sig.encoding ?? 'hex',
-        message,
-        check,
-        detail: `${sig.algorithm} ${sig.encoding ?? 'hex'} in ${sig.header}${sig.prefix ? ` after ${JSON.stringify(sig.prefix)}` : ''} over ${parts}${sig.secrets && sig.secrets.length > 1 ? ` (${sig.secrets.length} secrets)` : ''}`,
-      });
-    }));
-  }
+  const sourceUses: SignatureSourceUse[] = [
+    ...(ts ? [{ at: [...at, 'timestamp', 'from'], text: ts.from }] : []),
+    ...(nonce ? [{ at: [...at, 'nonce', 'from'], text: nonce.from }] : []),
+    ...(sig?.message ?? []).flatMap((p, i) => (typeof p === 'object' && 'from' in p ? [{ at: [...at, 'signature', 'message', i, 'from'], text: p.from }] : [])),
+    ...(sig?.key_id ? [{ at: [...at, 'signature', 'key_id'], text: sig.key_id }] : []),
+  ];
+  if (sig) stages.push(compileRecipe(sig, [...at, 'signature'], { secrets, declared: env.declared, settings, deps: env.deps, timestamp: tsGet, nonce: nonceGet }, sourceUses, problems));
+  else problems.push(...checkSignatureSources(sourceUses, undefined));
 
   if (ts && tsGet) {
     const tol = (ts.tolerance_s ?? 300) * 1000;
