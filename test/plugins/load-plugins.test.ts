@@ -13,6 +13,9 @@ import { loadPlugins } from '../../gateway/plugins/load-plugins.js';
 function folder(tt: Test, files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'gw-plugins-'));
   tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  // Like the repo's plugins/ folder, whose package.json says "type": "module": without it Node
+  // would have to guess the module type from the syntax, which is fragile under load.
+  writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   return dir;
 }
