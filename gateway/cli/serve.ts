@@ -13,6 +13,9 @@ function shellQuote(s: string): string {
 export function exampleCurl(g: GatewayHandle, env: Readonly<Record<string, string | undefined>>, sandbox: boolean): string | undefined {
   for (const p of g.providers().byId.values()) {
     const d = p.descriptor;
+    // Only a provider running entirely on its descriptor's sandbox secrets: a live credential or a
+    // replayable live signature must never reach a console or a log collector.
+    if (!sandbox || p.sandboxed.length === 0 || p.sandboxed.length < Object.keys(d.secrets ?? {}).length) continue;
     const route = d.routes.find((r) => r.operation === 'balance') ?? d.routes.find((r) => r.operation === 'authenticate') ?? d.routes[0]!;
     const sample = sampleRequest(d, route);
     const path = `/${d.id}${sample.path}`;

@@ -28,6 +28,9 @@ export type MappingConfig =
 
 /** Longest id the gateway accepts (ids become store keys and wallet fields). */
 const MAX_ID_LENGTH = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 type Reader = (ctx: RequestContext, partial: CanonicalRequest) => unknown;
 
@@ -48,6 +51,8 @@ function present(v: unknown): boolean {
 function toStringValue(v: unknown, field: string): string {
   if (typeof v === 'string') {
     if (v.length > MAX_ID_LENGTH) throw createError('GW_ERR_REQUEST_FIELD_TYPE', `${field} is too long`);
+    // Control characters have no business in ids, headers or logs.
+    if (CONTROL.test(v) || LONE_SURROGATE.test(v)) throw createError('GW_ERR_REQUEST_FIELD_TYPE', `${field} contains control characters or invalid Unicode`);
     return v;
   }
   // Integer ids sent as JSON numbers are common; keep their exact text.

@@ -1,6 +1,7 @@
 /**
  * One route's own stages, after the provider's shared verification: map → (resolve-reference) →
- * (audit) → (idempotency) → wallet → (rollback-policy) → respond.
+ * (audit) → (idempotency) → (store-check, reads with `store.on_unavailable.reads: fail`) → wallet →
+ * (rollback-policy) → respond.
  */
 import type { Handler, Stage } from '../pipeline/context.js';
 import { compose } from '../pipeline/context.js';
@@ -9,6 +10,7 @@ import { idempotencyStage } from '../pipeline/stages/idempotency.js';
 import { resolveReferenceStage } from '../pipeline/stages/resolve-reference.js';
 import { respondHandler } from '../pipeline/stages/respond.js';
 import { rollbackPolicyStage } from '../pipeline/stages/rollback-policy.js';
+import { storeCheckStage } from '../pipeline/stages/store-check.js';
 import { walletStage, type RetryPolicy } from '../pipeline/stages/wallet-call.js';
 import { MONEY_OPERATIONS, type CanonicalRequest } from '../types.js';
 import type { AmountRules } from './amount-rules.js';
@@ -120,11 +122,14 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
       leaseMs,
       ttlMs: s.idempotencyTtlMs,
       awaitTimeoutMs: env.awaitTimeoutMs,
-      indexWalletTx: env.indexWalletTx && op !== 'rollback',
+      // Only debits: a rollback by wallet id reverses a bet, never a settlement.
+      indexWalletTx: env.indexWalletTx && op === 'debit',
       respond,
       log: deps.log,
     }));
   }
+  // store.on_unavailable.reads: fail means reads fail too while the store is down, nonce or not.
+  if (!money && s.readsWhenStoreDown === 'fail') stages.push(storeCheckStage(deps.store));
   stages.push(walletStage({ provider, operation: op, wallet: deps.wallet, timeoutMs: env.walletTimeoutMs, ...(retry ? { retry } : {}) }));
   if (op === 'rollback') stages.push(rollbackPolicyStage({ provider, policy: route.rollback?.unknown_reference ?? 'error', wallet: deps.wallet, timeoutMs: env.walletTimeoutMs }));
   const composed = compose(stages, respond);

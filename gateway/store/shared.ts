@@ -2,12 +2,16 @@
  * Small pieces both store twins use, so that they check their arguments and mint owner tokens the
  * same way (the contract suite runs unchanged against both).
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ClaimRequest, CommitRequest, ReleaseRequest } from './store.js';
 
-/** An owner token: 128 random bits, so a stale owner can never guess a live claim's token. */
+/**
+ * An owner token: a random UUID (122 random bits), so a stale owner can never guess a live
+ * claim's token. randomUUID draws from a pre-filled entropy cache; randomBytes(16) asks the CSPRNG
+ * on every call, ~3 µs per money request on the hot path (bench/micro, bench --profile).
+ */
 export function newToken(): string {
-  return randomBytes(16).toString('base64url');
+  return randomUUID();
 }
 
 /** Event sink shared by the store options (`createStore(url, { onEvent })`). */

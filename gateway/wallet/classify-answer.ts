@@ -7,6 +7,8 @@ import { classOfCode, isCanonicalCode } from '../errors.js';
 import { normalizeDecimal } from '../amount/decimal.js';
 import type { Operation, Outcome } from '../types.js';
 
+const GATEWAY_CALL_CODES: ReadonlySet<string> = new Set(['INVALID_SIGNATURE', 'INVALID_TIMESTAMP', 'REPLAYED_NONCE', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE']);
+
 function uncertain(message: string): Outcome {
   return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message };
 }
@@ -53,10 +55,14 @@ export function classifyAnswer(operation: Operation, status: number, text: strin
     }
     return out;
   }
+  if (status === 408 || status === 429) return uncertain(`wallet answered ${status}`);
   if (status >= 400 && status < 500) {
     const err = body.error as { code?: unknown; message?: unknown } | undefined;
     const code = err && typeof err === 'object' ? err.code : undefined;
     if (!isCanonicalCode(code)) return uncertain(`wallet answered ${status} with an unknown error code`);
+    // These speak of the gateway's own signed call (a rotated wallet.hmac_secret, clock skew), not
+    // of the player's transaction: never a final answer, never the provider's own error.
+    if (GATEWAY_CALL_CODES.has(code)) return uncertain(`wallet refused the gateway's call: ${code}`);
     const out: Outcome = { class: classOfCode(code), code };
     if (typeof err?.message === 'string') out.message = err.message.slice(0, 200);
     const balance = normalizeBalance(body.balance);

@@ -18,6 +18,17 @@ export interface HttpWalletOptions {
   now?: () => number;
 }
 
+/**
+ * The Idempotency-Key header value: the key itself when it is visible ASCII without `%`, else
+ * percent-encoded UTF-8 (with `%` always encoded, so the mapping stays one-to-one). The body's
+ * `idempotency_key` is always the exact key.
+ *
+ * @example headerSafeKey('acme:debit:tx-€1') // 'acme:debit:tx-%E2%82%AC1'
+ */
+export function headerSafeKey(key: string): string {
+  return /^[\x21-\x24\x26-\x7e]*$/.test(key) ? key : key.replace(/[^\x21-\x24\x26-\x7e]/gu, (ch) => encodeURIComponent(ch));
+}
+
 /** Largest wallet answer read; anything bigger is not a canonical answer. */
 const MAX_ANSWER = 64 * 1024;
 
@@ -41,7 +52,7 @@ export class HttpWalletClient implements WalletClient {
     // stringifyJson writes provider numbers (metadata) exactly as received.
     const body = stringifyJson(c.body);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': c.requestId };
-    if (c.idempotencyKey) headers['idempotency-key'] = c.idempotencyKey;
+    if (c.idempotencyKey) headers['idempotency-key'] = headerSafeKey(c.idempotencyKey);
     if (this.secret) {
       const ts = String(Math.floor(this.now() / 1000));
       headers['x-gateway-timestamp'] = ts;

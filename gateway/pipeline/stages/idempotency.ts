@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { StoreUnavailableError, type ClaimResult, type Store } from '../../store/store.js';
-import type { CanonicalRequest } from '../../types.js';
+import type { CanonicalRequest, Outcome } from '../../types.js';
 import type { Handler, Reply, RequestContext, Stage } from '../context.js';
 
 /** What makes two requests with one key "the same": a retry must match on all of these. */
@@ -25,6 +25,13 @@ export function groupOf(provider: string, c: CanonicalRequest): string {
     return `${provider}:w:${c.reference_wallet_transaction_id ?? c.transaction_id}`;
   }
   return `${provider}:${c.transaction_id}`;
+}
+
+/** A claim this request holds. */
+interface Held {
+  group: string;
+  key: string;
+  token: string;
 }
 
 export interface IdempotencyOptions {
@@ -84,60 +91,129 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
       ...(indexWalletTx ? ['indexes wallet tx ids'] : []),
     ].join(', '),
     wrap(next: Handler): Handler {
-      return async (ctx) => {
-        const c = ctx.canonical!;
-        const key = c.idempotency_key!;
-        const group = groupOf(provider, c);
-        const fp = fingerprint(c);
-        const claim: ClaimResult = await store.claim({ group, key, fingerprint: fp, leaseMs, mode, ttlMs }).catch(storeDown);
-        switch (claim.kind) {
-          case 'done':
-            ctx.outcome = claim.record.outcome;
-            ctx.replayed = true;
-            return respond(ctx);
-          case 'conflict':
-            throw createError('GW_ERR_IDEM_CONFLICT');
-          case 'rolled_back':
-            throw createError('GW_ERR_IDEM_ROLLED_BACK');
-          case 'in_flight':
-            return awaitOther(ctx, group, key, fp);
-          case 'claimed':
-            break;
-        }
-        const token = claim.token;
-        const release = (): void => {
-          store.release({ group, key, token }).catch((e: unknown) => log.warn('idempotency release failed', { provider, key, error: String(e) }));
-        };
-        if (claim.othersInFlight.length > 0 && !(await awaitGroup(group, claim.othersInFlight).catch(storeDown))) {
-          release();
+      /** Commits a decided outcome to every claim held (in parallel: one round trip). */
+      const commitAll = async (ctx: RequestContext, held: readonly Held[], fp: string, outcome: Outcome): Promise<void> => {
+        const index = indexWalletTx && outcome.class === 'success' && outcome.wallet_transaction_id !== undefined
+          ? { scope: provider, walletTxId: outcome.wallet_transaction_id }
+          : undefined;
+        await Promise.all(held.map(async (h, i) => {
+          const req = { ...h, record: { fingerprint: fp, outcome, committed_at: ctx.now }, ttlMs, ...(index && i === 0 ? { index } : {}) };
+          try {
+            // Commit is idempotent per token: one retry covers a lost reply without a wallet retry.
+            const ok = await store.commit(req).catch(() => store.commit(req));
+            if (!ok) log.warn('idempotency lease lost before commit', { provider, key: h.key, request_id: ctx.requestId });
+          } catch (e) {
+            // The wallet decided; answering that is right. A retry reaches the wallet, which is
+            // itself idempotent on the same key.
+            log.error('idempotency commit failed', { provider, key: h.key, request_id: ctx.requestId, error: String(e) });
+          }
+        }));
+      };
+      const releaseAll = (held: readonly Held[]): void => {
+        for (const h of held) store.release(h).catch((e: unknown) => log.warn('idempotency release failed', { provider, key: h.key, error: String(e) }));
+      };
+      /** Replays a decided outcome. */
+      const replay = (ctx: RequestContext, outcome: Outcome): Promise<Reply> => {
+        ctx.outcome = outcome;
+        ctx.replayed = true;
+        return respond(ctx);
+      };
+      /** Runs the rest of the pipeline while holding `held`, then commits or releases them all. */
+      const forward = async (ctx: RequestContext, held: readonly Held[], fp: string, waitFor: { group: string; keys: readonly string[] } | undefined): Promise<Reply> => {
+        if (waitFor && waitFor.keys.length > 0 && !(await awaitGroup(waitFor.group, waitFor.keys).catch((e: unknown) => {
+          releaseAll(held);
+          return storeDown(e);
+        }))) {
+          releaseAll(held);
           throw createError('GW_ERR_IDEM_IN_PROGRESS', 'the transaction being reversed is still in flight');
         }
         let reply: Reply;
         try {
           reply = await next(ctx);
         } catch (e) {
-          release();
+          releaseAll(held);
           throw e;
         }
         const outcome = ctx.outcome;
-        if (!outcome || outcome.class === 'uncertain') {
-          release();
-          return reply;
-        }
-        try {
-          const index = indexWalletTx && outcome.class === 'success' && outcome.wallet_transaction_id !== undefined
-            ? { scope: provider, walletTxId: outcome.wallet_transaction_id }
-            : undefined;
-          const req = { group, key, token, record: { fingerprint: fp, outcome, committed_at: ctx.now }, ttlMs, ...(index ? { index } : {}) };
-          // Commit is idempotent per token: one retry covers a lost reply without a wallet retry.
-          const ok = await store.commit(req).catch(() => store.commit(req));
-          if (!ok) log.warn('idempotency lease lost before commit', { provider, key, request_id: ctx.requestId });
-        } catch (e) {
-          // The wallet decided; answering that is right. A retry reaches the wallet, which is itself
-          // idempotent on the same key.
-          log.error('idempotency commit failed', { provider, key, request_id: ctx.requestId, error: String(e) });
-        }
+        if (!outcome || outcome.class === 'uncertain') releaseAll(held);
+        else await commitAll(ctx, held, fp, outcome);
         return reply;
+      };
+      /** Handles a claim that the caller did not win. */
+      const notClaimed = (ctx: RequestContext, claim: Exclude<ClaimResult, { kind: 'claimed' }>, group: string, key: string, fp: string): Promise<Reply> => {
+        switch (claim.kind) {
+          case 'done':
+            return replay(ctx, claim.record.outcome);
+          case 'conflict':
+            throw createError('GW_ERR_IDEM_CONFLICT');
+          case 'rolled_back':
+            throw createError('GW_ERR_IDEM_ROLLED_BACK');
+          case 'in_flight':
+            return awaitOther(ctx, group, key, fp);
+        }
+      };
+
+      /**
+       * A rollback with an id of its own (≠ the transaction it reverses) holds two claims, taken in
+       * parallel: its own key in its own group (a retry, or the same rollback id reused for another
+       * reference, is caught there) and the one *reversal* key of the reversed transaction's group,
+       * which places the tombstone (a second rollback of the same transaction under a new id gets
+       * the first one's outcome instead of being forwarded again).
+       */
+      const dualRollback = async (ctx: RequestContext, key: string, own: string, target: string, fp: string): Promise<Reply> => {
+        const reversalKey = `${provider}:reversal:${target.slice(provider.length + 1)}`;
+        const [a, b] = await Promise.allSettled([
+          store.claim({ group: own, key, fingerprint: fp, leaseMs, mode: 'plain', ttlMs }),
+          store.claim({ group: target, key: reversalKey, fingerprint: fp, leaseMs, mode: 'tombstone', ttlMs }),
+        ]);
+        const held: Held[] = [];
+        if (a.status === 'fulfilled' && a.value.kind === 'claimed') held.push({ group: own, key, token: a.value.token });
+        if (b.status === 'fulfilled' && b.value.kind === 'claimed') held.push({ group: target, key: reversalKey, token: b.value.token });
+        if (a.status === 'rejected' || b.status === 'rejected') {
+          releaseAll(held);
+          return storeDown(a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason);
+        }
+        const mine = a.value;
+        const reversal = b.value;
+        if (mine.kind !== 'claimed') {
+          releaseAll(held);
+          return notClaimed(ctx, mine, own, key, fp);
+        }
+        switch (reversal.kind) {
+          case 'claimed':
+            return forward(ctx, held, fp, { group: target, keys: reversal.othersInFlight });
+          case 'done':
+            // Already reversed under another rollback id: this one answers the same, forwarded never.
+            await commitAll(ctx, held, fp, reversal.record.outcome);
+            return replay(ctx, reversal.record.outcome);
+          case 'in_flight': {
+            const r = await store.awaitKey(target, reversalKey, awaitTimeoutMs).catch((e: unknown) => {
+              releaseAll(held);
+              return storeDown(e);
+            });
+            if (r.kind === 'done' && r.record.fingerprint === fp) {
+              await commitAll(ctx, held, fp, r.record.outcome);
+              return replay(ctx, r.record.outcome);
+            }
+            releaseAll(held);
+            throw createError(r.kind === 'done' ? 'GW_ERR_IDEM_CONFLICT' : 'GW_ERR_IDEM_IN_PROGRESS');
+          }
+          default:
+            releaseAll(held);
+            throw createError('GW_ERR_IDEM_CONFLICT', 'the transaction is being reversed with another payload');
+        }
+      };
+
+      return async (ctx) => {
+        const c = ctx.canonical!;
+        const key = c.idempotency_key!;
+        const fp = fingerprint(c);
+        const group = groupOf(provider, c);
+        const own = `${provider}:${c.transaction_id}`;
+        if (mode === 'tombstone' && group !== own) return dualRollback(ctx, key, own, group, fp);
+        const claim: ClaimResult = await store.claim({ group, key, fingerprint: fp, leaseMs, mode, ttlMs }).catch(storeDown);
+        if (claim.kind !== 'claimed') return notClaimed(ctx, claim, group, key, fp);
+        return forward(ctx, [{ group, key, token: claim.token }], fp, { group, keys: claim.othersInFlight });
       };
     },
   };

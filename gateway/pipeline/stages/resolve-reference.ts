@@ -11,7 +11,7 @@ export function resolveReferenceStage(provider: string, store: Store): Stage {
   const prefix = `${provider}:`;
   return {
     name: 'resolve-reference',
-    detail: 'reference_wallet_transaction_id → original transaction (store index)',
+    detail: 'reference_wallet_transaction_id → original debit (store index); unknown ids are not forwarded',
     wrap(next: Handler): Handler {
       return async (ctx) => {
         const c = ctx.canonical!;
@@ -24,7 +24,11 @@ export function resolveReferenceStage(provider: string, store: Store): Stage {
             if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
             throw e;
           }
-          if (group?.startsWith(prefix)) c.reference_transaction_id = group.slice(prefix.length);
+          if (!group?.startsWith(prefix)) {
+            // Only what this gateway forwarded as a debit may be reversed by wallet id: a wallet id
+            // is not the provider's namespace, and such routes often sign nothing id-specific.
+            ctx.outcome = { class: 'rejected', code: 'TRANSACTION_NOT_FOUND', message: 'wallet transaction id unknown to the gateway' };
+          } else c.reference_transaction_id = group.slice(prefix.length);
         }
         return next(ctx);
       };

@@ -24,6 +24,8 @@ export function walletStage(o: { provider: string; operation: Operation; wallet:
     detail: `${operation}, timeout ${timeoutMs}ms${retry ? `, must succeed: retry uncertain within ${retry.budgetMs}ms` : ''}`,
     wrap(next: Handler): Handler {
       return async (ctx) => {
+        // Decided upstream (an unresolvable reference): nothing to forward.
+        if (ctx.outcome) return next(ctx);
         const body: Record<string, unknown> = { request_id: ctx.requestId, provider, ...ctx.canonical };
         const key = ctx.canonical?.idempotency_key;
         const call = (t: number): Promise<Outcome> => wallet.call({ operation, body, requestId: ctx.requestId, timeoutMs: t, ...(key ? { idempotencyKey: key } : {}) });
