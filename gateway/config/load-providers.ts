@@ -58,6 +58,12 @@ export async function loadProviders(opts: {
     const cwd = opts.cwd ?? process.cwd();
     const display = path.relative(cwd, file) || file;
     const src = await readYamlSource(display, deps.env, { cwd });
+    // A descriptor left out by providers.enabled does not block start-up with its problems.
+    const declaredId = typeof src.value === 'object' && src.value !== null ? (src.value as { id?: unknown }).id : undefined;
+    if (enabled && typeof declaredId === 'string' && !enabled.includes(declaredId)) {
+      out.disabled.push({ id: declaredId, file: display, reason: 'not listed in providers.enabled' });
+      continue;
+    }
     out.diagnostics.push(...src.diagnostics);
     if (src.diagnostics.length > 0) continue;
     const schemaProblems = checker.check('provider', src);

@@ -5,6 +5,8 @@
  */
 import { classOfCode, isCanonicalCode } from '../errors.js';
 import { normalizeDecimal } from '../amount/decimal.js';
+import { JsonNumber } from '../json/json-number.js';
+import { parseJson } from '../json/parse-json.js';
 import type { Operation, Outcome } from '../types.js';
 
 const GATEWAY_CALL_CODES: ReadonlySet<string> = new Set(['INVALID_SIGNATURE', 'INVALID_TIMESTAMP', 'REPLAYED_NONCE', 'UNAUTHORIZED', 'PAYLOAD_TOO_LARGE']);
@@ -15,7 +17,8 @@ function uncertain(message: string): Outcome {
 
 /** Normalises a balance; wallets may answer "489.50", 489.5 or (overdraft) "-3.00". */
 export function normalizeBalance(v: unknown): string | undefined {
-  const text = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : undefined) : typeof v === 'string' ? v : undefined;
+  // A JSON number is taken exactly as written (parseJson keeps its text): never through a float.
+  const text = v instanceof JsonNumber ? v.raw : typeof v === 'string' ? v : undefined;
   if (text === undefined || /e/i.test(text)) return undefined;
   if (text.startsWith('-')) {
     const n = normalizeDecimal(text.slice(1));
@@ -24,7 +27,7 @@ export function normalizeBalance(v: unknown): string | undefined {
   return normalizeDecimal(text);
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : v instanceof JsonNumber && /^-?\d+$/.test(v.raw) ? v.raw : undefined);
 
 /**
  * @example classifyAnswer('debit', 200, '{"balance":"489.50","currency":"USD","wallet_transaction_id":"w-1"}')
@@ -32,7 +35,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function classifyAnswer(operation: Operation, status: number, text: string): Outcome {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text);
   } catch {
     return uncertain(`wallet answered ${status} with a non-JSON body`);
   }

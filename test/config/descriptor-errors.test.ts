@@ -16,8 +16,9 @@ import { SandboxWallet } from '../../gateway/wallet/sandbox-wallet.js';
 
 const dir = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'descriptors-broken');
 
-async function problems(files: string[], env: Record<string, string> = {}): Promise<string[]> {
+async function problems(files: string[], env: Record<string, string> = {}, enabled?: string[]): Promise<string[]> {
   const r = await loadProviders({
+    ...(enabled ? { enabled } : {}),
     dir,
     files: files.map((f) => path.join(dir, f)),
     cwd: dir,
@@ -84,4 +85,9 @@ t.test('the same provider id in two files', async (tt) => {
 t.test('every problem of several files in one run', async (tt) => {
   const p = await problems(['unknown-key.yaml', 'wrong-type.yaml', 'bad-source.yaml']);
   tt.equal(p.length, 3);
+});
+
+t.test('a descriptor left out by providers.enabled does not block start-up with its problems', async (tt) => {
+  tt.same(await problems(['unset-env.yaml', 'dup-id-1.yaml'], {}, ['same-id']), []);
+  tt.equal((await problems(['unset-env.yaml', 'dup-id-1.yaml'], {}, ['unset-env'])).length, 1, 'an enabled one still does');
 });
