@@ -58,6 +58,12 @@ export class HttpWalletClient implements WalletClient {
       headers['x-gateway-timestamp'] = ts;
       headers['x-gateway-signature'] = createHmac('sha256', this.secret).update(`${ts}.${body}`).digest('hex');
     }
+    // One deadline for the whole call (pool queue, connect, answer), cleared as soon as the call
+    // ends. AbortSignal.timeout() would keep every call's signal, timer and listeners alive for the
+    // full timeout after the answer: at 2000 calls/s that is ~100 MiB of old-space garbage and an
+    // RSS that keeps climbing (npm run bench:soak; docs/performance.md).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), c.timeoutMs);
     try {
       const res = await this.pool.request({
         path: `${this.base}/${c.operation}`,
@@ -66,7 +72,7 @@ export class HttpWalletClient implements WalletClient {
         body,
         headersTimeout: c.timeoutMs,
         bodyTimeout: c.timeoutMs,
-        signal: AbortSignal.timeout(c.timeoutMs),
+        signal: deadline.signal,
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -83,6 +89,8 @@ export class HttpWalletClient implements WalletClient {
       const name = (e as Error).name;
       const timeout = name === 'TimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError' || name === 'AbortError';
       return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message: timeout ? `wallet timeout after ${c.timeoutMs}ms` : `wallet unreachable: ${(e as Error).message}` };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
