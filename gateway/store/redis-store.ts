@@ -288,6 +288,11 @@ function createClient(target: RedisTarget, timeoutMs: number): Redis | Cluster {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     enableReadyCheck: true,
+    // Commands issued in the same tick (many requests' claims, a commit and its index) leave in
+    // one socket write: measured -16% CPU per money request under load (docs/performance.md).
+    // Round trips per request are unchanged; with no offline queue, a disconnected pipeline is
+    // refused at once like a single command.
+    enableAutoPipelining: true,
   } satisfies RedisOptions;
   if (target.kind === 'cluster') {
     const options: ClusterOptions = {
@@ -296,7 +301,10 @@ function createClient(target: RedisTarget, timeoutMs: number): Redis | Cluster {
       enableReadyCheck: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: timeoutMs,
-      redisOptions: perConnection,
+      // Not on Cluster: a commit and its wallet-tx index live in different slots, and ioredis
+      // refuses an auto-pipeline that spans slot groups.
+      enableAutoPipelining: false,
+      redisOptions: { ...perConnection, enableAutoPipelining: false },
     };
     return new Cluster(target.nodes, options);
   }
