@@ -8,7 +8,7 @@ import type { SignatureCheck } from '../plugins/registry.js';
 import type { Accessor } from './compile-source.js';
 import { compileHeaderReader, compileMessage, hmacCheck, isHmac, signatureStage, type HeaderFormat, type SignatureConfig } from './compile-signature.js';
 import type { EngineDeps } from './engine.js';
-import { ConfigProblem, type Path } from './problem.js';
+import { collectProblem, ConfigProblem, type Path } from './problem.js';
 import { compilePublicKeyCheck } from './public-key-check.js';
 import { secretRefs } from './secret-refs.js';
 
@@ -87,17 +87,7 @@ function compileCheck(sig: SignatureConfig, at: Path, env: RecipeEnv): Signature
  */
 export function compileRecipe(sig: SignatureConfig, at: Path, env: RecipeEnv, sourceUses: readonly SignatureSourceUse[], problems: ConfigProblem[]): Stage | undefined {
   const before = problems.length;
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ConfigProblem) {
-        problems.push(e);
-        return undefined;
-      }
-      throw e;
-    }
-  };
+  const attempt = <T>(fn: () => T): T | undefined => collectProblem(problems, fn);
   if (!sig.header && sig.algorithm !== 'plugin') problems.push(new ConfigProblem(at, 'signature.header is required', 'name the header carrying the signature'));
   const format = sig.format ?? 'plain';
   problems.push(...checkSignatureSources(sourceUses, format));

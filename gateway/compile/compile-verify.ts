@@ -12,7 +12,7 @@ import { checkSignatureSources, compileRecipe, type SignatureSourceUse } from '.
 import { secretRefs } from './secret-refs.js';
 import type { SignatureConfig } from './compile-signature.js';
 import type { EngineDeps } from './engine.js';
-import { ConfigProblem, type Path } from './problem.js';
+import { collectProblem, ConfigProblem, type Path } from './problem.js';
 
 export interface VerifyConfig {
   /** `secret`: one secret name, or several accepted side by side (rotation). */
@@ -44,17 +44,7 @@ function source(text: string, at: Path, settings: Readonly<Record<string, string
 /** Compiles the shared verification stages; `isRead` lets reads through a store outage. */
 export function compileVerify(cfg: VerifyConfig | undefined, at: Path, env: VerifyEnv, problems: ConfigProblem[], isRead: boolean): Stage[] {
   const stages: (Stage | undefined)[] = [];
-  const guard = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ConfigProblem) {
-        problems.push(e);
-        return undefined;
-      }
-      throw e;
-    }
-  };
+  const guard = <T>(fn: () => T): T | undefined => collectProblem(problems, fn);
   const { settings, secrets } = env;
 
   const creds: CompiledCredential[] = [];

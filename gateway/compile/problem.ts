@@ -11,3 +11,21 @@ export class ConfigProblem extends Error {
     super(message);
   }
 }
+
+/**
+ * Runs `fn`, turning a thrown ConfigProblem into an entry of `problems` (so every problem of a file
+ * is reported at once) and returning undefined; anything else propagates.
+ *
+ * @example const check = collectProblem(problems, () => compileCheck(cfg))
+ */
+export function collectProblem<T>(problems: ConfigProblem[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigProblem) {
+      problems.push(e);
+      return undefined;
+    }
+    throw e;
+  }
+}
