@@ -110,3 +110,36 @@ t.test('serve with GATEWAY_WALLET_URL: an independent client gets every behaviou
   const code = await new Promise((r) => child.on('exit', r));
   tt.equal(code, 0, 'SIGTERM shuts down cleanly');
 });
+
+t.test('serve on the embedded defaults: the printed example request works as pasted', async (tt) => {
+  const env: Record<string, string | undefined> = { ...process.env, GATEWAY_PORT: '0', GATEWAY_ADMIN_PORT: '0', GATEWAY_HOST: '127.0.0.1', GATEWAY_LOG_LEVEL: 'info' };
+  for (const k of Object.keys(env)) if (/_(HMAC_SECRET|API_KEY|SECRET_KEY|SECURITY_HASH|PRIVATE_KEY)$/.test(k) || k === 'GATEWAY_WALLET_URL') delete env[k];
+  const child = spawn(process.execPath, [BIN, 'serve'], { cwd: PACKAGE_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  tt.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  let out = '';
+  const curl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no example printed: ${out}`)), 20_000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^\s+(curl -sS .*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  tt.match(out, /SANDBOX WALLET/, 'sandbox mode says so loudly');
+  tt.match(out, /SANDBOX MODE: provider \S+ runs on its descriptor's sandbox secret/);
+  // Take the curl apart the way a shell would (single-quoted arguments).
+  const url = /-X (\w+) (\S+)/.exec(curl)!;
+  const headers: Record<string, string> = {};
+  for (const h of curl.matchAll(/-H '([^:]+): ([^']*)'/g)) headers[h[1]!] = h[2]!;
+  const data = /--data-raw '([^']*)'/.exec(curl)?.[1];
+  const res = await fetch(url[2]!, { method: url[1]!, headers, ...(data ? { body: data } : {}) });
+  tt.equal(res.status, 200, await res.clone().text());
+  const body = JSON.stringify(await res.json());
+  tt.notMatch(body, /INVALID|ERROR|NOT_FOUND/, `the sandbox answers the example: ${body}`);
+});
