@@ -110,6 +110,16 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
   const awaitTimeoutMs = d.limits?.await_timeout_ms ?? deps.settings.awaitTimeoutMs;
   const walletTimeoutMs = d.limits?.wallet_timeout_ms ?? deps.settings.walletTimeoutMs;
 
+  // The verify block compiles once per provider (twice at most: reads may pass a store outage),
+  // and only the first compile reports its problems, so each is reported once.
+  const verifyEnv = { provider: d.id, secrets: resolved.secrets, declared: new Set(Object.keys(d.secrets ?? {})), settings, deps, store: deps.store };
+  let moneyStages: Stage[] | undefined;
+  let readStages: Stage[] | undefined;
+  let verifyReported = false;
+  const verifyProblems = (): ConfigProblem[] => (verifyReported ? [] : ((verifyReported = true), problems));
+  const verifyForMoney = (): Stage[] => (moneyStages ??= compileVerify(d.verify, ['verify'], verifyEnv, verifyProblems(), false));
+  const verifyForReads = (): Stage[] => (readStages ??= compileVerify(d.verify, ['verify'], verifyEnv, verifyProblems(), true));
+
   // Group routes by method + path: one group shares verification and parsing, then dispatches.
   const groups = new Map<string, { cfg: RouteConfig; index: number }[]>();
   d.routes.forEach((r, index) => {
@@ -136,7 +146,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
       }
     }
     const isRead = list.every((x) => x.cfg.operation === 'balance' || x.cfg.operation === 'authenticate');
-    const shared = compileVerify(d.verify, ['verify'], { provider: d.id, secrets: resolved.secrets, declared: new Set(Object.keys(d.secrets ?? {})), settings, deps, store: deps.store }, problems, isRead);
+    const shared = [...(isRead ? verifyForReads() : verifyForMoney())];
     const method = list[0]!.cfg.method ?? 'POST';
     const needsBody = method !== 'GET' && method !== 'DELETE';
     shared.push(parseJsonStage({ allowEmpty: !needsBody }));

@@ -14,7 +14,7 @@ import type { DisabledProvider } from '../server/provider-set.js';
 import { sortDiagnostics } from './diagnostics.js';
 import type { SchemaChecker } from './schema-check.js';
 export type { SchemaChecker } from './schema-check.js';
-import { diagnosticAt, readYamlSource, type YamlSource } from './yaml-source.js';
+import { diagnosticAt, readYamlSource } from './yaml-source.js';
 
 export interface LoadResult {
   providers: CompiledProvider[];
@@ -22,8 +22,6 @@ export interface LoadResult {
   diagnostics: ConfigDiagnostic[];
   /** Loud notes for start-up (sandbox secrets in use …). */
   warnings: string[];
-  /** Validated descriptors by id, with their source (for `gateway test`). */
-  sources: Map<string, { descriptor: Descriptor; src: YamlSource }>;
 }
 
 /** Descriptor files in a folder, sorted: *.yaml and *.yml. */
@@ -45,7 +43,7 @@ export async function loadProviders(opts: {
   cwd?: string;
 }): Promise<LoadResult> {
   const { deps, checker, enabled } = opts;
-  const out: LoadResult = { providers: [], disabled: [], diagnostics: [], warnings: [], sources: new Map() };
+  const out: LoadResult = { providers: [], disabled: [], diagnostics: [], warnings: [] };
   let files: string[];
   try {
     files = opts.files ?? (await descriptorFiles(opts.dir));
@@ -95,20 +93,12 @@ export async function loadProviders(opts: {
     if (resolved.invalid.length > 0) continue;
     const problems: ConfigProblem[] = [];
     const compiled = compileProvider(d, resolved, deps, problems);
-    // Shared blocks (verify) compile once per route group: report each problem once.
-    const reported = new Set<string>();
-    for (const p of problems) {
-      const key = `${p.path.join('/')}|${p.message}`;
-      if (reported.has(key)) continue;
-      reported.add(key);
-      out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
-    }
+    for (const p of problems) out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
     if (!compiled) continue;
     if (resolved.sandboxed.length > 0) {
       out.warnings.push(`SANDBOX MODE: provider ${d.id} runs on its descriptor's sandbox secret(s) ${resolved.sandboxed.join(', ')} — never use this in production; set ${Object.entries(d.secrets ?? {}).filter(([n]) => resolved.sandboxed.includes(n)).map(([, s]) => s.env).join(', ')}`);
     }
     out.providers.push(compiled);
-    out.sources.set(d.id, { descriptor: d, src });
   }
   out.diagnostics = sortDiagnostics(out.diagnostics);
   return out;
