@@ -15,21 +15,11 @@
 import t from 'tap';
 import { startStubWallet } from '../helpers/stub-wallet.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { solexHeaders, sportsbookHeaders } from '../helpers/sign.js';
-
-const HASH = 'sportsbook-review-hash';
+import { solexHeaders } from '../helpers/sign.js';
+import { sportsbookRig } from '../helpers/sportsbook-rig.js';
 
 t.test('sportsbook: rollback rb-1 for bet b-1, then rb-1 again for bet b-2', async (tt) => {
-  const wallet = await startStubWallet();
-  tt.teardown(() => wallet.close());
-  const gw = await startTestGateway(tt, { env: { SPORTSBOOK_SECURITY_HASH: HASH }, walletUrl: wallet.url, enabled: ['sportsbook'] });
-  const post = (path: string, body: object) => {
-    const text = JSON.stringify(body);
-    return gw.send('POST', path, text, sportsbookHeaders(HASH, text));
-  };
-  const bet = (id: string, amount: number) => post('/sportsbook/transaction', { transaction_id: id, action: 'bet', user_id: 'player-1', currency: 'USD', amount });
-  const rollback = (id: string, ref: string, amount: number) => post('/sportsbook/transaction-rollback', { transaction_id: id, rollback_transaction_id: ref, action: 'rollback', user_id: 'player-1', currency: 'USD', amount });
-
+  const { bet, rollback, wallet } = await sportsbookRig(tt);
   tt.equal((await bet('b-1', 10)).body.error, null);
   tt.equal((await bet('b-2', 10)).body.error, null);
   tt.equal(wallet.balance('player-1'), '80.00');

@@ -10,41 +10,23 @@
  * from the first rollback's record (or refused), never forwarded.
  */
 import t from 'tap';
-import { startStubWallet } from '../helpers/stub-wallet.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { sportsbookHeaders } from '../helpers/sign.js';
-
-const HASH = 'sportsbook-review-hash';
+import { sportsbookRig } from '../helpers/sportsbook-rig.js';
 
 t.test('sportsbook: two rollbacks with different ids for one bet reach the wallet once', async (tt) => {
-  const wallet = await startStubWallet();
-  tt.teardown(() => wallet.close());
-  const gw = await startTestGateway(tt, { env: { SPORTSBOOK_SECURITY_HASH: HASH }, walletUrl: wallet.url, enabled: ['sportsbook'] });
-  const post = (path: string, body: object) => {
-    const text = JSON.stringify(body);
-    return gw.send('POST', path, text, sportsbookHeaders(HASH, text));
-  };
-  tt.equal((await post('/sportsbook/transaction', { transaction_id: 'b-1', action: 'bet', user_id: 'player-1', currency: 'USD', amount: 10 })).body.error, null);
-  const rb = (id: string) => post('/sportsbook/transaction-rollback', { transaction_id: id, rollback_transaction_id: 'b-1', action: 'rollback', user_id: 'player-1', currency: 'USD', amount: 10 });
-  const first = await rb('rb-1');
+  const { bet, rollback, wallet } = await sportsbookRig(tt);
+  tt.equal((await bet('b-1', 10)).body.error, null);
+  const first = await rollback('rb-1', 'b-1', 10);
   tt.equal(first.body.error, null);
-  const second = await rb('rb-2');
+  const second = await rollback('rb-2', 'b-1', 10);
   tt.not(second.body.error, 'INTERNAL_ERROR', 'a decided answer, not a retry request');
   tt.equal(wallet.callsOf('rollback').length, 1, `the second reversal of b-1 is not forwarded (wallet saw keys ${wallet.callsOf('rollback').map((c) => c.headers['idempotency-key']).join(', ')})`);
   tt.equal(wallet.balance('player-1'), '100.00');
 });
 
 t.test('sportsbook: two concurrent rollbacks with different ids for one bet reach the wallet once', async (tt) => {
-  const wallet = await startStubWallet();
-  tt.teardown(() => wallet.close());
-  const gw = await startTestGateway(tt, { env: { SPORTSBOOK_SECURITY_HASH: HASH }, walletUrl: wallet.url, enabled: ['sportsbook'] });
-  const post = (path: string, body: object) => {
-    const text = JSON.stringify(body);
-    return gw.send('POST', path, text, sportsbookHeaders(HASH, text));
-  };
-  await post('/sportsbook/transaction', { transaction_id: 'b-9', action: 'bet', user_id: 'player-1', currency: 'USD', amount: 10 });
+  const { bet, rollback, wallet } = await sportsbookRig(tt);
+  await bet('b-9', 10);
   wallet.delayMs = 150;
-  const rb = (id: string) => post('/sportsbook/transaction-rollback', { transaction_id: id, rollback_transaction_id: 'b-9', action: 'rollback', user_id: 'player-1', currency: 'USD', amount: 10 });
-  await Promise.all([rb('rb-a'), rb('rb-b')]);
+  await Promise.all([rollback('rb-a', 'b-9', 10), rollback('rb-b', 'b-9', 10)]);
   tt.equal(wallet.callsOf('rollback').length, 1, 'one reversal forwarded');
 });
