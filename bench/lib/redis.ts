@@ -19,8 +19,8 @@ export function benchPrefix(): string {
 }
 
 // One PING probe and port finder for tests and bench alike.
-export { answersPing } from '../../test/helpers/redis.js';
-import { answersPing, freePort } from '../../test/helpers/redis.js';
+export { answersPing } from '../../test/helpers/ports.js';
+import { answersPing, freePort } from '../../test/helpers/ports.js';
 
 export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;

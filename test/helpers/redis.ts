@@ -14,7 +14,7 @@ import { Cluster, Redis } from 'ioredis';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,7 @@ import root from 'tap';
 import type { Test } from 'tap';
 import { createStore, parseStoreUrl, type StoreOptions } from '../../gateway/store/create-store.js';
 import { StoreUnavailableError } from '../../gateway/store/store.js';
+import { answersPing, freePort } from './ports.js';
 import type { Store } from '../../gateway/store/store.js';
 
 const run = promisify(execFile);
@@ -130,41 +131,6 @@ export async function deleteByPrefix(url: string, prefix: string): Promise<void>
 async function masters(c: Cluster): Promise<Redis[]> {
   if (c.status !== 'ready') await new Promise<void>((resolve) => c.once('ready', () => resolve()));
   return c.nodes('master');
-}
-
-/**
- * True when something on 127.0.0.1:`port` answers PING with PONG within `timeoutMs` (or, with
- * `anyReply`, answers at all: a password-protected server says NOAUTH).
- */
-export function answersPing(port: number, timeoutMs = 300, anyReply = false): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = createConnection({ host: '127.0.0.1', port });
-    let buf = '';
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    sock.on('error', () => done(false));
-    sock.on('connect', () => sock.write('PING\r\n'));
-    sock.on('data', (d) => {
-      buf += d.toString();
-      if (buf.includes('\r\n')) done(anyReply || buf.startsWith('+PONG'));
-    });
-  });
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function portFree(port: number): Promise<boolean> {

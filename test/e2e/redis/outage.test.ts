@@ -16,7 +16,8 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, requireRedisBinaries, randomPrefix, startRedisServer } from '../../helpers/redis.js';
+import { freePort } from '../../helpers/ports.js';
+import { requireRedisBinaries, randomPrefix, startRedisServer } from '../../helpers/redis.js';
 import { jackpotHeaders } from '../../helpers/sign.js';
 import { startStubWallet, type WalletCallRecord } from '../../helpers/stub-wallet.js';
 import { JACKPOT_SECRET, crashSigns, providersWithNonce, startGatewayProcess, until, type Answer, type GatewayOptions, type GatewayProcess } from './rig.js';
