@@ -5,8 +5,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { Pool } from 'undici';
+import { exchange } from './pool-exchange.js';
 import { stringifyJson } from '../json/stringify-json.js';
-import type { Outcome } from '../types.js';
+import { OPERATIONS, type Operation, type Outcome } from '../types.js';
 import { classifyAnswer } from './classify-answer.js';
 import type { WalletCall, WalletClient } from './wallet-client.js';
 
@@ -38,6 +39,9 @@ export class HttpWalletClient implements WalletClient {
   private readonly base: string;
   private readonly secret: string | undefined;
   private readonly now: () => number;
+  /** `{base}/{operation}` per operation, built once. */
+  private readonly paths: Partial<Record<Operation, string>> = {};
+  private closing: Promise<void> | undefined;
 
   constructor(opts: HttpWalletOptions) {
     const u = new URL(opts.url);
@@ -45,67 +49,36 @@ export class HttpWalletClient implements WalletClient {
     this.pool = new Pool(u.origin, { connections: opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
     this.secret = opts.hmacSecret || undefined;
     this.now = opts.now ?? Date.now;
+    for (const op of OPERATIONS) this.paths[op] = `${this.base}/${op}`;
     this.describe = `${u.origin}${this.base} (${opts.connections ?? 64} connections${this.secret ? ', signed' : ''})`;
   }
 
   async call(c: WalletCall): Promise<Outcome> {
     // stringifyJson writes provider numbers (metadata) exactly as received.
     const body = stringifyJson(c.body);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': c.requestId };
-    if (c.idempotencyKey) headers['idempotency-key'] = headerSafeKey(c.idempotencyKey);
+    const headers = ['content-type', 'application/json', 'x-request-id', c.requestId];
+    if (c.idempotencyKey) headers.push('idempotency-key', headerSafeKey(c.idempotencyKey));
     if (this.secret) {
       const ts = String(Math.floor(this.now() / 1000));
-      headers['x-gateway-timestamp'] = ts;
-      headers['x-gateway-signature'] = createHmac('sha256', this.secret).update(`${ts}.${body}`).digest('hex');
+      headers.push('x-gateway-timestamp', ts, 'x-gateway-signature', createHmac('sha256', this.secret).update(`${ts}.${body}`).digest('hex'));
     }
     // One deadline for the whole call (pool queue, connect, answer), cleared as soon as the call
-    // ends. AbortSignal.timeout() would keep every call's signal, timer and listeners alive for the
-    // full timeout after the answer: at 2000 calls/s that is ~100 MiB of old-space garbage and an
-    // RSS that keeps climbing (npm run bench:soak; docs/performance.md).
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), c.timeoutMs);
-    try {
-      const res = await this.pool.request({
-        path: `${this.base}/${c.operation}`,
-        method: 'POST',
-        headers,
-        body,
-        headersTimeout: c.timeoutMs,
-        bodyTimeout: c.timeoutMs,
-        signal: deadline.signal,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_ANSWER) {
-          res.body.destroy();
-          return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message: 'wallet answer too large' };
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return classifyAnswer(c.operation, res.statusCode, Buffer.concat(chunks).toString('utf8'));
-    } catch (e) {
-      const name = (e as Error).name;
-      const timeout = name === 'TimeoutError' || name === 'HeadersTimeoutError' || name === 'BodyTimeoutError' || name === 'AbortError';
-      return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message: timeout ? `wallet timeout after ${c.timeoutMs}ms` : `wallet unreachable: ${(e as Error).message}` };
-    } finally {
-      clearTimeout(timer);
-    }
+    // ends: a timer kept alive for the full timeout after each answer (as AbortSignal.timeout()
+    // does) is ~100 MiB of old-space garbage at 2000 calls/s (npm run bench:soak).
+    const r = await exchange(this.pool, { path: this.paths[c.operation] ?? `${this.base}/${c.operation}`, method: 'POST', headers, body, deadlineMs: c.timeoutMs, maxBytes: MAX_ANSWER });
+    if (r.failure === undefined) return classifyAnswer(c.operation, r.status, r.body.toString('utf8'));
+    const message = r.failure === 'timeout' ? `wallet timeout after ${c.timeoutMs}ms` : r.failure === 'too-large' ? 'wallet answer too large' : `wallet unreachable: ${r.message}`;
+    return { class: 'uncertain', code: 'WALLET_UNAVAILABLE', message };
   }
 
   /** Readiness: the wallet answers HTTP at all (any status) within a second. */
   async ping(): Promise<boolean> {
-    try {
-      const res = await this.pool.request({ path: `${this.base}/balance`, method: 'OPTIONS', headersTimeout: 1000, bodyTimeout: 1000, signal: AbortSignal.timeout(1000) });
-      await res.body.dump();
-      return true;
-    } catch {
-      return false;
-    }
+    const r = await exchange(this.pool, { path: `${this.base}/balance`, method: 'OPTIONS', headers: [], deadlineMs: 1000, maxBytes: MAX_ANSWER });
+    return r.failure === undefined || r.failure === 'too-large';
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
+  /** Waits for calls in flight, then closes the connections. Safe to call more than once. */
+  close(): Promise<void> {
+    return (this.closing ??= this.pool.close());
   }
 }
