@@ -21,15 +21,26 @@ export interface Logger {
  */
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
   const min = RANK[level];
+  // The ISO timestamp of the current millisecond, formatted once per millisecond, not per line.
+  let lastMs = -1;
+  let lastIso = '';
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>): void => {
     if (RANK[lvl] < min) return;
-    let line: string;
-    try {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields });
-    } catch {
-      line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg });
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
     }
-    write(line + '\n');
+    // `{"time":…,"level":…,"msg":…` then the caller's fields, without copying them into a new
+    // object first. Fields must not reuse the names time, level or msg.
+    const head = `{"time":"${lastIso}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
+    let rest: string;
+    try {
+      rest = fields === undefined ? '}' : JSON.stringify(fields);
+    } catch {
+      rest = '}';
+    }
+    write(rest.length > 2 ? `${head},${rest.slice(1)}\n` : `${head}}\n`);
   };
   return {
     level,
