@@ -10,6 +10,7 @@
  *   node dist/bench/lib/gateway-process.js '{"walletUrl":…,"store":"memory://","prefix":…}'
  */
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createSchemaChecker, loadSchemas } from '../../gateway/config/schema-check.js';
 import { createLogger } from '../../gateway/log.js';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
@@ -28,7 +29,22 @@ export interface GatewayProcessOptions {
   secret: string;
 }
 
+/**
+ * `BENCH_GC_LOG=MS`: every garbage-collection pause of at least MS milliseconds goes to stderr
+ * (kind and duration), to tell GC pauses from other stalls in the latency tail.
+ */
+function watchGcPauses(minMs: number): void {
+  const KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = ((e as { detail?: { kind?: number } | null }).detail)?.kind ?? 0;
+      if (e.duration >= minMs) process.stderr.write(`[gateway gc] ${KINDS[kind] ?? kind} ${e.duration.toFixed(2)} ms\n`);
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 await childMain(async () => {
+  if (process.env.BENCH_GC_LOG) watchGcPauses(Number(process.env.BENCH_GC_LOG));
   const o = JSON.parse(process.argv[2] ?? '{}') as GatewayProcessOptions;
   const config: RuntimeConfig = {
     server: { host: '127.0.0.1', port: 0, body_limit_bytes: 65536, request_timeout_ms: 10_000 },

@@ -36,5 +36,6 @@ export function placeWallet(rig: Rig, id: TargetId): void {
 /** A gateway process (bench/lib/gateway-process.ts) in front of `walletUrl`. */
 export function startGateway(name: string, walletUrl: string, store: string, prefix: string, o: BenchOptions): Promise<BenchChild> {
   const args: GatewayProcessOptions = { walletUrl, store, prefix, ttlS: BENCH_TTL_S, logLevel: o.gatewayLog, walletConnections: o.walletConnections, secret: BENCH_SECRET };
-  return BenchChild.start(name, new URL('./gateway-process.js', import.meta.url), [JSON.stringify(args)]);
+  const execArgv = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/u).filter(Boolean);
+  return BenchChild.start(name, new URL('./gateway-process.js', import.meta.url), [JSON.stringify(args)], { execArgv });
 }

@@ -19,16 +19,34 @@ function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/** One provider route: its label text, made once, and its counters. */
+interface Series {
+  labels: string;
+  /** status → outcome → count */
+  requests: Map<number, Map<string, number>>;
+  latency: Hist;
+}
+
 export function createMetrics(): Metrics {
-  const requests = new Map<string, number>();
-  const latency = new Map<string, Hist>();
+  // provider → route → series: no label string is built per request.
+  const series = new Map<string, Map<string, Series>>();
+  const seriesOf = (provider: string, route: string): Series => {
+    let byRoute = series.get(provider);
+    if (!byRoute) series.set(provider, (byRoute = new Map()));
+    let s = byRoute.get(route);
+    if (!s) {
+      s = { labels: `provider="${esc(provider)}",route="${esc(route)}"`, requests: new Map(), latency: { counts: BUCKETS_MS.map(() => 0), sum: 0, count: 0 } };
+      byRoute.set(route, s);
+    }
+    return s;
+  };
   return {
     observeRequest(provider, route, status, outcome, ms) {
-      const k = `provider="${esc(provider)}",route="${esc(route)}",status="${status}",outcome="${esc(outcome)}"`;
-      requests.set(k, (requests.get(k) ?? 0) + 1);
-      const lk = `provider="${esc(provider)}",route="${esc(route)}"`;
-      let h = latency.get(lk);
-      if (!h) latency.set(lk, (h = { counts: BUCKETS_MS.map(() => 0), sum: 0, count: 0 }));
+      const s = seriesOf(provider, route);
+      let byOutcome = s.requests.get(status);
+      if (!byOutcome) s.requests.set(status, (byOutcome = new Map()));
+      byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+      const h = s.latency;
       for (let i = 0; i < BUCKETS_MS.length; i++) if (ms <= BUCKETS_MS[i]!) h.counts[i]!++;
       h.sum += ms;
       h.count++;
@@ -37,10 +55,15 @@ export function createMetrics(): Metrics {
       const lines: string[] = [];
       lines.push('# HELP gateway_requests_total Provider callbacks answered, by route, HTTP status and outcome.');
       lines.push('# TYPE gateway_requests_total counter');
-      for (const [k, v] of requests) lines.push(`gateway_requests_total{${k}} ${v}`);
+      const all = [...series.values()].flatMap((byRoute) => [...byRoute.values()]);
+      for (const { labels, requests } of all) {
+        for (const [status, byOutcome] of requests) {
+          for (const [outcome, v] of byOutcome) lines.push(`gateway_requests_total{${labels},status="${status}",outcome="${esc(outcome)}"} ${v}`);
+        }
+      }
       lines.push('# HELP gateway_request_duration_ms Time from request arrival to answer.');
       lines.push('# TYPE gateway_request_duration_ms histogram');
-      for (const [k, h] of latency) {
+      for (const { labels: k, latency: h } of all) {
         BUCKETS_MS.forEach((b, i) => lines.push(`gateway_request_duration_ms_bucket{${k},le="${b}"} ${h.counts[i]}`));
         lines.push(`gateway_request_duration_ms_bucket{${k},le="+Inf"} ${h.count}`);
         lines.push(`gateway_request_duration_ms_sum{${k}} ${h.sum.toFixed(3)}`);

@@ -70,3 +70,25 @@ t.test('errors JSON.stringify also raises, and top-level values it cannot write'
   const shared = { x: 1 };
   t.equal(stringifyJson({ a: shared, b: shared }), '{"a":{"x":1},"b":{"x":1}}', 'shared (non-cyclic) references are fine');
 });
+
+t.test('the native fast path and the exact writer agree; anything special takes the writer', async (t) => {
+  // Values with a JsonNumber, a toJSON or a BigInt deep inside, next to plain siblings.
+  t.equal(stringifyJson({ a: { b: [1, { c: new JsonNumber('1.10') }] }, d: 'x' }), '{"a":{"b":[1,{"c":1.10}]},"d":"x"}');
+  t.equal(stringifyJson({ a: { toJSON: () => new JsonNumber('2.50') } }), '{"a":2.50}', 'toJSON returning a JsonNumber');
+  t.throws(() => stringifyJson({ a: [{ b: 1n }] }), TypeError);
+  // Inherited enumerable members are not written (as JSON.stringify), whichever path runs.
+  const child = Object.create({ inherited: new JsonNumber('9') }) as Record<string, unknown>;
+  child.own = 1;
+  t.equal(stringifyJson(child), '{"own":1}');
+  // Deep but acyclic: past the fast path's depth the writer still answers correctly.
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 40; i++) deep = { n: deep };
+  t.equal(stringifyJson(deep), JSON.stringify(deep));
+  // A cycle deeper than the fast path's depth is still reported as a cycle.
+  const cyc: Record<string, unknown> = {};
+  let at = cyc;
+  for (let i = 0; i < 40; i++) at = (at.n = {}) as Record<string, unknown>;
+  at.back = cyc;
+  t.throws(() => stringifyJson(cyc), /circular/);
+  t.throws(() => stringifyJson(undefined), /top-level undefined/);
+});
