@@ -226,11 +226,16 @@ function summarise(t: Target): PhaseResult {
   };
 }
 
-/** Which Redis (d) uses: see BenchOptions.redisUrl. Starts a dedicated one as the last resort. */
+/**
+ * Which Redis (d) uses: an explicit --redis / REDIS_URL; else, when pinning, a dedicated
+ * redis-server the bench starts and pins to CPU 0 with the other helpers (a shared :6379 would
+ * float onto the gateway's CPU and bill it for Redis's work); else :6379; else a dedicated one.
+ */
 async function resolveRedis(o: BenchOptions): Promise<{ url: string; dedicated?: DedicatedRedis } | undefined> {
   if (o.redisUrl) return { url: o.redisUrl };
-  if (await answersPing(6379)) return { url: 'redis://127.0.0.1:6379' };
-  if (!hasRedisServer()) return undefined;
+  const canStart = hasRedisServer();
+  if (!(o.pin && canStart) && (await answersPing(6379))) return { url: 'redis://127.0.0.1:6379' };
+  if (!canStart) return undefined;
   const dedicated = await startDedicatedRedis();
   return { url: dedicated.url, dedicated };
 }

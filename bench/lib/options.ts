@@ -116,7 +116,8 @@ export const USAGE = `npm run bench -- [flags]      (or node dist/bench/run.js [
   --trip-requests N      requests per Redis round-trip probe, 0 = skip (default ${DEFAULTS.tripRequests})
   --targets a,b,c,d      which targets to run (default all)
   --no-pin               do not pin processes to CPUs
-  --redis URL            Redis for (d) (default REDIS_URL, else 127.0.0.1:6379, else a private redis-server)
+  --redis URL            Redis for (d) (default REDIS_URL, else a private redis-server pinned to CPU 0,
+                         else 127.0.0.1:6379)
   --gateway-log LEVEL    gateway log level; info writes the audit lines (to /dev/null) (default info)
   --wallet-connections N gateway/proxy pool size to the wallet (default ${DEFAULTS.walletConnections})
   --profile DIR          write a CPU profile of each target's measured rounds into DIR
