@@ -18,9 +18,12 @@ export interface Logger {
 
 /**
  * @example const log = createLogger('info'); log.info('listening', { port: 8080 })
+ * @example createLogger('info', undefined, { worker: 2 }) // every line also says "worker":2
  */
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(l), base?: Record<string, string | number>): Logger {
   const min = RANK[level];
+  // Fields every line of this logger carries (e.g. a cluster worker's number), serialised once.
+  const baseText = base && Object.keys(base).length > 0 ? `,${JSON.stringify(base).slice(1, -1)}` : '';
   // The ISO timestamp of the current millisecond, formatted once per millisecond, not per line.
   let lastMs = -1;
   let lastIso = '';
@@ -33,7 +36,7 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
     }
     // `{"time":…,"level":…,"msg":…` then the caller's fields, without copying them into a new
     // object first. Fields must not reuse the names time, level or msg.
-    const head = `{"time":"${lastIso}","level":"${lvl}","msg":${JSON.stringify(msg)}`;
+    const head = `{"time":"${lastIso}","level":"${lvl}","msg":${JSON.stringify(msg)}${baseText}`;
     let rest: string;
     try {
       rest = fields === undefined ? '}' : JSON.stringify(fields);

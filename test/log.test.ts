@@ -58,3 +58,12 @@ t.test('fields that cannot be serialised still give a line, and the call does no
     { time: (JSON.parse(lines[1]!) as { time: string }).time, level: 'error', msg: 'big' },
   ]);
 });
+
+t.test('base fields (a cluster worker number) are on every line, right after msg', async (t) => {
+  const lines: string[] = [];
+  const log = createLogger('info', (l) => lines.push(l), { worker: 2 });
+  log.info('a');
+  log.audit({ provider: 'acme' });
+  t.same(lines.map((l) => Object.keys(JSON.parse(l) as object)), [['time', 'level', 'msg', 'worker'], ['time', 'level', 'msg', 'worker', 'provider']]);
+  t.equal((JSON.parse(lines[1]!) as { worker: number }).worker, 2);
+});

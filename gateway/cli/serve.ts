@@ -1,6 +1,9 @@
 /** `gateway serve`: start both listeners and print what is mounted, with a signed example. */
 import { resolveSecrets } from '../compile/resolve-secrets.js';
 import { signRequest } from '../compile/sign-request.js';
+import cluster from 'node:cluster';
+import { createLogger } from '../log.js';
+import { serveAsWorker, WorkerPool } from '../server/cluster.js';
 import { startGateway, type GatewayHandle } from '../server/gateway.js';
 import { cliContext } from './context.js';
 import { sampleRequest } from './sample-request.js';
@@ -30,17 +33,30 @@ export function exampleCurl(g: GatewayHandle, env: Readonly<Record<string, strin
 
 export async function serve(configFile: string | undefined): Promise<number> {
   const c = await cliContext(configFile);
-  const g = await startGateway({ config: c.config, env: c.env, checker: c.checker });
-  const log = g.log;
+  if (cluster.isWorker) return serveWorker(c);
+  const workers = c.config.server.workers ?? 1;
+  const log = createLogger(c.config.log.level);
+  const pool = workers > 1 ? new WorkerPool({ workers, log }) : undefined;
+  // With workers, this process keeps the admin API and the compiled descriptors; the workers serve.
+  const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, ...(pool ? { publicListener: false, cluster: pool } : {}) });
   const sandbox = c.config.wallet.url === 'sandbox';
   for (const w of g.initial.warnings) log.warn(w);
   if (sandbox) log.warn('SANDBOX WALLET: wallet.url is `sandbox` — an in-memory demo ledger answers; no real money moves');
   for (const d of g.initial.disabled) log.warn('provider disabled', { provider: d.id, file: d.file, reason: d.reason });
+  let publicUrl = g.publicUrl;
+  if (pool) {
+    try {
+      publicUrl = await pool.start();
+    } catch (e) {
+      await g.close();
+      throw e;
+    }
+  }
   const routes: string[] = [];
   for (const p of g.providers().byId.values()) {
-    for (const { route } of p.routes) routes.push(`${route.method.padEnd(6)} ${g.publicUrl}/${p.id}${route.path}${route.when ? ` [${Object.entries(route.when).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]` : ''} → ${route.operation}`);
+    for (const { route } of p.routes) routes.push(`${route.method.padEnd(6)} ${publicUrl}/${p.id}${route.path}${route.when ? ` [${Object.entries(route.when).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]` : ''} → ${route.operation}`);
   }
-  log.info('gateway listening', { public: g.publicUrl, admin: g.adminUrl, store: g.store.kind, wallet: g.wallet.describe, providers: [...g.providers().byId.keys()] });
+  log.info('gateway listening', { public: publicUrl, admin: g.adminUrl, store: g.store.kind, wallet: g.wallet.describe, providers: [...g.providers().byId.keys()], workers });
   if (log.enabled('info')) {
     process.stdout.write(`\nMounted routes:\n${routes.map((r) => `  ${r}`).join('\n')}\n`);
     const curl = exampleCurl(g, c.env, sandbox);
@@ -52,11 +68,20 @@ export async function serve(configFile: string | undefined): Promise<number> {
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal: sig });
-      g.close().then(resolve, resolve);
+      void (pool ? pool.stop() : Promise.resolve()).then(() => g.close()).then(resolve, resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGHUP', () => void g.reload());
   });
   return 0;
+}
+
+/** A worker of `server.workers` > 1: the public listener only, driven by the primary. */
+async function serveWorker(c: Awaited<ReturnType<typeof cliContext>>): Promise<number> {
+  const log = createLogger(c.config.log.level, undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
+  const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, adminListener: false });
+  serveAsWorker(g);
+  // Runs until the primary stops it (serveAsWorker exits the process).
+  return new Promise<number>(() => {});
 }

@@ -18,6 +18,7 @@ export interface EnvOverride {
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'GATEWAY_HOST', path: ['server', 'host'], kind: 'string' },
   { name: 'GATEWAY_PORT', path: ['server', 'port'], kind: 'integer' },
+  { name: 'GATEWAY_WORKERS', path: ['server', 'workers'], kind: 'integer' },
   { name: 'GATEWAY_ADMIN_HOST', path: ['admin', 'host'], kind: 'string' },
   { name: 'GATEWAY_ADMIN_PORT', path: ['admin', 'port'], kind: 'integer' },
   { name: 'GATEWAY_ADMIN_TOKEN', path: ['admin', 'token'], kind: 'string' },

@@ -25,6 +25,8 @@ export interface GatewayConfig {
     readonly port: number;
     readonly body_limit_bytes: number;
     readonly request_timeout_ms: number;
+    /** Processes serving the public listener; >1 needs a shared store and a real wallet. */
+    readonly workers: number;
   };
   readonly admin: {
     readonly host: string;
@@ -67,7 +69,7 @@ export interface GatewayConfig {
 
 /** Every default. `providers.dir` is relative here; loadGatewayConfig resolves it. */
 export const DEFAULT_CONFIG: GatewayConfig = {
-  server: { host: '0.0.0.0', port: 8080, body_limit_bytes: 65536, request_timeout_ms: 10000 },
+  server: { host: '0.0.0.0', port: 8080, body_limit_bytes: 65536, request_timeout_ms: 10000, workers: 1 },
   admin: { host: '127.0.0.1', port: 8081, token: null },
   store: {
     url: 'memory://',

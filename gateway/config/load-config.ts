@@ -109,6 +109,16 @@ function crossKeyChecks(merged: Json, places: Places): ConfigDiagnostic[] {
     const other = key[0] === 'admin' ? 'public' : 'admin';
     out.push(places.diagnostic(key, 'GW_ERR_CONFIG_DUPLICATE', (s) => `${s} is ${serverPort}, the port of the ${other} listener too`, 'give server.port and admin.port different values'));
   }
+  const workers = getIn(merged, ['server', 'workers']);
+  if (typeof workers === 'number' && workers > 1) {
+    const storeUrl = getIn(merged, ['store', 'url']);
+    if (typeof storeUrl === 'string' && storeUrl.startsWith('memory:')) {
+      out.push(places.diagnostic(['server', 'workers'], 'GW_ERR_CONFIG_SCHEMA', (s) => `${s} is ${workers}, but the memory store lives in one process: each worker would keep its own idempotency records and nonces`, 'use a shared store (store.url: redis://…) or server.workers: 1'));
+    }
+    if (getIn(merged, ['wallet', 'url']) === 'sandbox') {
+      out.push(places.diagnostic(['server', 'workers'], 'GW_ERR_CONFIG_SCHEMA', (s) => `${s} is ${workers}, but the sandbox wallet's ledger lives in one process: each worker would keep its own balances`, 'point wallet.url at the core wallet, or use server.workers: 1 with the sandbox'));
+    }
+  }
   const players = getIn(merged, ['sandbox', 'players']);
   if (Array.isArray(players)) {
     const firstIndex = new Map<string, number>();

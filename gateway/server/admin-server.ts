@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import type { Metrics } from './metrics.js';
+import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
 import type { ProviderSet } from './provider-set.js';
 
 export interface AdminDeps {
@@ -14,6 +14,8 @@ export interface AdminDeps {
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   reload: () => Promise<{ ok: boolean; errors?: string[] }>;
   metrics: Metrics;
+  /** In a cluster's primary: the workers' counters, summed into what /metrics serves. */
+  workerMetrics?: () => Promise<MetricsSnapshot[]>;
   log: Logger;
   /** Extra admin routes (e.g. sessions), tried after the built-in ones. */
   extra?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
@@ -57,7 +59,15 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
           return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', checks: r.checks });
         }
         if (req.method === 'GET' && path === '/metrics') {
-          const text = deps.metrics.render({ gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length });
+          const extra: Record<string, number> = { gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length };
+          let source = deps.metrics;
+          if (deps.workerMetrics) {
+            const snapshots = await deps.workerMetrics();
+            source = createMetrics();
+            for (const snap of snapshots) source.absorb(snap);
+            extra.gateway_workers_up = snapshots.length;
+          }
+          const text = source.render(extra);
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
           return;
         }

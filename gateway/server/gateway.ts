@@ -19,13 +19,13 @@ import { SandboxLedger, type SandboxPlayer } from '../wallet/sandbox-ledger.js';
 import { SandboxWallet } from '../wallet/sandbox-wallet.js';
 import type { WalletClient } from '../wallet/wallet-client.js';
 import { adminHandler } from './admin-server.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
 import { providerSet, type ProviderSet } from './provider-set.js';
 import { publicHandler } from './public-server.js';
 
 /** The subset of the gateway config the runtime reads. */
 export interface RuntimeConfig {
-  server: { host: string; port: number; body_limit_bytes: number; request_timeout_ms: number };
+  server: { host: string; port: number; body_limit_bytes: number; request_timeout_ms: number; workers?: number };
   admin: { host: string; port: number; token?: string | undefined };
   store: { url: string; prefix: string; idempotency_ttl_s: number; command_timeout_ms: number; await_timeout_ms: number; on_unavailable: { reads: 'pass' | 'fail' } };
   wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
@@ -44,6 +44,8 @@ export interface GatewayHandle {
   store: Store;
   wallet: WalletClient;
   log: Logger;
+  /** This process's request counters (a cluster's primary sums its workers' on /metrics). */
+  metrics: Metrics;
   /** The load result of the start (warnings, disabled providers). */
   initial: LoadResult;
 }
@@ -60,6 +62,22 @@ export interface StartOptions {
   store?: Store;
   /** Extra plugin folders. */
   pluginDirs?: string[];
+  /** Open the public listener (default true; false in a cluster's primary). */
+  publicListener?: boolean;
+  /** Open the admin listener (default true; false in a cluster's workers). */
+  adminListener?: boolean;
+  /** In a cluster's primary: how the admin API reaches the workers. */
+  cluster?: ClusterAdmin;
+}
+
+/** What the admin API of a cluster's primary asks of its workers (gateway/server/cluster.ts). */
+export interface ClusterAdmin {
+  /** Reloads every worker; called after the primary's own reload succeeded. */
+  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  /** Every live worker's counters. */
+  metrics(): Promise<MetricsSnapshot[]>;
+  /** Readiness checks of its own, e.g. `{ workers: true }` when every worker is serving. */
+  readiness(): Record<string, boolean>;
 }
 
 export function engineSettings(c: RuntimeConfig): EngineSettings {
@@ -129,26 +147,27 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     }
     current = providerSet(r.providers, r.disabled);
     log.info('providers reloaded', { providers: [...current.byId.keys()], disabled: r.disabled.map((d) => d.id) });
-    return { ok: true };
+    return o.cluster ? o.cluster.reload() : { ok: true };
   };
 
   const readiness = async () => {
     const [storeOk, walletOk] = await Promise.all([store.ping().then(() => true, () => false), wallet.ping()]);
-    return { ready: storeOk && walletOk, checks: { store: storeOk, wallet: walletOk } };
+    const checks: Record<string, boolean> = { store: storeOk, wallet: walletOk, ...o.cluster?.readiness() };
+    return { ready: Object.values(checks).every(Boolean), checks };
   };
 
-  const pub = createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now }));
-  const adm = createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log }));
+  const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now }));
+  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: () => o.cluster!.metrics() } : {}) }));
+  const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
-  for (const s of [pub, adm]) s.on('clientError', (_e, socket) => socket.destroy());
-  let publicUrl: string;
-  let adminUrl: string;
+  for (const s of servers) s.on('clientError', (_e, socket) => socket.destroy());
+  let publicUrl = '';
+  let adminUrl = '';
   try {
-    publicUrl = await listen(pub, config.server.port, config.server.host);
-    adminUrl = await listen(adm, config.admin.port, config.admin.host);
+    if (pub) publicUrl = await listen(pub, config.server.port, config.server.host);
+    if (adm) adminUrl = await listen(adm, config.admin.port, config.admin.host);
   } catch (e) {
-    pub.close();
-    adm.close();
+    for (const x of servers) x.close();
     await Promise.allSettled([store.close(), wallet.close()]);
     throw e;
   }
@@ -161,14 +180,11 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     store,
     wallet,
     log,
+    metrics,
     initial,
     async close() {
-      await Promise.all([
-        new Promise<void>((r) => pub.close(() => r())),
-        new Promise<void>((r) => adm.close(() => r())),
-      ]);
-      pub.closeAllConnections();
-      adm.closeAllConnections();
+      await Promise.all(servers.map((x) => new Promise<void>((r) => x.close(() => r()))));
+      for (const x of servers) x.closeAllConnections();
       await Promise.allSettled([store.close(), wallet.close()]);
     },
   };

@@ -10,9 +10,17 @@ interface Hist {
   count: number;
 }
 
+/** A worker's counters as plain data, sent over IPC and summed by the primary. */
+export interface MetricsSnapshot {
+  series: { provider: string; route: string; requests: [status: number, outcome: string, count: number][]; latency: Hist }[];
+}
+
 export interface Metrics {
   observeRequest(provider: string, route: string, status: number, outcome: string, ms: number): void;
   render(extra?: Record<string, number>): string;
+  snapshot(): MetricsSnapshot;
+  /** Adds another instance's counters to these (the primary summing its workers). */
+  absorb(s: MetricsSnapshot): void;
 }
 
 function esc(v: string): string {
@@ -21,6 +29,8 @@ function esc(v: string): string {
 
 /** One provider route: its label text, made once, and its counters. */
 interface Series {
+  provider: string;
+  route: string;
   labels: string;
   /** status → outcome → count */
   requests: Map<number, Map<string, number>>;
@@ -35,7 +45,7 @@ export function createMetrics(): Metrics {
     if (!byRoute) series.set(provider, (byRoute = new Map()));
     let s = byRoute.get(route);
     if (!s) {
-      s = { labels: `provider="${esc(provider)}",route="${esc(route)}"`, requests: new Map(), latency: { counts: BUCKETS_MS.map(() => 0), sum: 0, count: 0 } };
+      s = { provider, route, labels: `provider="${esc(provider)}",route="${esc(route)}"`, requests: new Map(), latency: { counts: BUCKETS_MS.map(() => 0), sum: 0, count: 0 } };
       byRoute.set(route, s);
     }
     return s;
@@ -50,6 +60,30 @@ export function createMetrics(): Metrics {
       for (let i = 0; i < BUCKETS_MS.length; i++) if (ms <= BUCKETS_MS[i]!) h.counts[i]!++;
       h.sum += ms;
       h.count++;
+    },
+    snapshot() {
+      const out: MetricsSnapshot = { series: [] };
+      for (const byRoute of series.values()) {
+        for (const { provider, route, requests, latency } of byRoute.values()) {
+          const rows: MetricsSnapshot['series'][number]['requests'] = [];
+          for (const [status, byOutcome] of requests) for (const [outcome, n] of byOutcome) rows.push([status, outcome, n]);
+          out.series.push({ provider, route, requests: rows, latency: { counts: [...latency.counts], sum: latency.sum, count: latency.count } });
+        }
+      }
+      return out;
+    },
+    absorb(snap) {
+      for (const x of snap.series) {
+        const s = seriesOf(x.provider, x.route);
+        for (const [status, outcome, n] of x.requests) {
+          let byOutcome = s.requests.get(status);
+          if (!byOutcome) s.requests.set(status, (byOutcome = new Map()));
+          byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + n);
+        }
+        for (let i = 0; i < BUCKETS_MS.length; i++) s.latency.counts[i]! += x.latency.counts[i] ?? 0;
+        s.latency.sum += x.latency.sum;
+        s.latency.count += x.latency.count;
+      }
     },
     render(extra = {}) {
       const lines: string[] = [];

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
 const distRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENTRIES = ['bench/run.js', 'bench/soak.js', 'bench/micro/run.js', 'bench/profile-summary.js'];
+const ENTRIES = ['bench/run.js', 'bench/soak.js', 'bench/workers.js', 'bench/micro/run.js', 'bench/profile-summary.js'];
 const SPECIFIER = /(?:^|[\s;])(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gmu;
 
 function importGraph(entry: string): Map<string, string[]> {

@@ -278,3 +278,26 @@ t.test('store.url accepts exactly the forms the store understands', async (t) =>
     t.same(ds.map((d) => d.message), ['GATEWAY_STORE_URL (store.url) is not in the expected format'], url);
   }
 });
+
+t.test('server.workers > 1 is refused with the memory store or the sandbox wallet, where it was set', async (t) => {
+  const dir = await tempDir(t);
+  const write = (text: string) => writeFile(path.join(dir, 'gateway.config.yaml'), text);
+  await write('server:\n  port: 0\n  workers: 4\n');
+  const both = await failure({ cwd: dir });
+  t.same(both.map(where), [
+    { code: 'GW_ERR_CONFIG_SCHEMA', file: 'gateway.config.yaml', line: 3, col: 12 },
+    { code: 'GW_ERR_CONFIG_SCHEMA', file: 'gateway.config.yaml', line: 3, col: 12 },
+  ]);
+  t.match(both[0]!.message, /^\/server\/workers is 4, but the memory store lives in one process/);
+  t.match(both[0]!.hint, /redis/);
+  t.match(both[1]!.message, /sandbox wallet's ledger lives in one process/);
+  const env = await failure({ cwd: dir, env: { GATEWAY_WORKERS: '2', GATEWAY_STORE_URL: 'redis://127.0.0.1:6379' } });
+  t.same(env.map(where), [{ code: 'GW_ERR_CONFIG_SCHEMA', file: '<env>', line: 0, col: 0 }], 'only the sandbox problem is left, reported at the variable');
+  t.match(env[0]!.message, /^GATEWAY_WORKERS \(server\.workers\) is 2/);
+  const ok = await load({ cwd: dir, env: { GATEWAY_STORE_URL: 'redis://127.0.0.1:6379', GATEWAY_WALLET_URL: 'http://wallet:9000' } });
+  t.equal(ok.config.server.workers, 4);
+  await write('server:\n  port: 0\n');
+  t.equal((await load({ cwd: dir })).config.server.workers, 1, 'default: one process');
+  const zero = await failure({ cwd: dir, env: { GATEWAY_WORKERS: '0' } });
+  t.equal(zero.length, 1, 'at least one worker');
+});

@@ -48,3 +48,24 @@ t.test('label values are escaped (backslash, quote, newline)', async (t) => {
   t.ok(text.includes('gateway_requests_total{provider="a\\"b",route="r\\\\1",status="500",outcome="line\\nbreak"} 1'));
   t.notOk(text.split('\n').some((l) => l === 'break"} 1'), 'no raw newline inside a sample line');
 });
+
+t.test('a snapshot absorbed elsewhere adds up (the primary summing its workers)', async (t) => {
+  const w1 = createMetrics();
+  const w2 = createMetrics();
+  w1.observeRequest('acme', 'debit', 200, 'success', 0.5);
+  w1.observeRequest('acme', 'debit', 402, 'INSUFFICIENT_FUNDS', 7);
+  w2.observeRequest('acme', 'debit', 200, 'success', 3);
+  w2.observeRequest('acme', 'credit', 200, 'success', 1);
+  const primary = createMetrics();
+  // Through JSON, as over the IPC channel.
+  for (const w of [w1, w2]) primary.absorb(JSON.parse(JSON.stringify(w.snapshot())) as ReturnType<typeof w.snapshot>);
+  const text = primary.render();
+  t.equal(sample(text, 'gateway_requests_total', 'provider="acme",route="debit",status="200",outcome="success"'), 2);
+  t.equal(sample(text, 'gateway_requests_total', 'provider="acme",route="debit",status="402",outcome="INSUFFICIENT_FUNDS"'), 1);
+  t.equal(sample(text, 'gateway_requests_total', 'provider="acme",route="credit",status="200",outcome="success"'), 1);
+  t.equal(sample(text, 'gateway_request_duration_ms_count', 'provider="acme",route="debit"'), 3);
+  t.equal(sample(text, 'gateway_request_duration_ms_sum', 'provider="acme",route="debit"'), 10.5);
+  t.equal(sample(text, 'gateway_request_duration_ms_bucket', 'provider="acme",route="debit",le="5"'), 2);
+  primary.absorb(w1.snapshot());
+  t.equal(sample(primary.render(), 'gateway_request_duration_ms_count', 'provider="acme",route="debit"'), 5, 'absorbing adds, it does not replace');
+});

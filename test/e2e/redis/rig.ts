@@ -33,6 +33,8 @@ export interface GatewayOptions {
   reads?: 'pass' | 'fail';
   providersDir?: string;
   enabled?: string[];
+  /** server.workers (GATEWAY_WORKERS); default 1. */
+  workers?: number;
 }
 
 export interface Answer {
@@ -109,6 +111,7 @@ function envFor(o: GatewayOptions): Record<string, string> {
     GATEWAY_WALLET_URL: o.walletUrl,
     GATEWAY_WALLET_TIMEOUT_MS: String(o.walletTimeoutMs ?? 3000),
     GATEWAY_LOG_LEVEL: 'info',
+    GATEWAY_WORKERS: String(o.workers ?? 1),
     JACKPOT_RGS_HMAC_SECRET: JACKPOT_SECRET,
     PREDICTION_MARKETS_HMAC_SECRET: PREDICTION_SECRET,
   });
