@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchChild, canPin, pin } from './lib/child.js';
 import { machineInfo } from './lib/harness.js';
 import { closedLoop, openLoop } from './lib/load.js';
-import { num, readFlags, UsageError } from './lib/options.js';
+import { commandFlags, num, UsageError } from './lib/options.js';
 import type { EldStats } from './lib/protocol.js';
 import { benchPrefix, deleteByPrefix, hasRedisServer, redactRedisUrl, startDedicatedRedis, type DedicatedRedis } from './lib/redis.js';
 import { BENCH_SECRET, createTraffic } from './lib/traffic.js';
@@ -76,15 +76,8 @@ function windowOf(samples: readonly Sample[], from: number, to: number): Window 
 }
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const flags = readFlags(argv);
-  for (const k of flags.keys()) {
-    if (!['duration', 'warmup', 'connections', 'rate', 'max-load', 'store', 'redis', 'gateway-log', 'pin', 'out'].includes(k)) throw new UsageError(`unknown flag --${k}\n\n${USAGE}`);
-  }
+  const flags = commandFlags(process.argv.slice(2), ['duration', 'warmup', 'connections', 'rate', 'max-load', 'store', 'redis', 'gateway-log', 'pin', 'out'], USAGE);
+  if (!flags) return 0;
   const env = process.env;
   const duration = Math.min(3600, num(flags, env, 'duration', 300, 10));
   const warmup = num(flags, env, 'warmup', 10, 0);

@@ -22,7 +22,7 @@ import { BenchChild } from './lib/child.js';
 import { processCpuUs } from './lib/cpu.js';
 import { machineInfo } from './lib/harness.js';
 import { closedLoop, type LoadResult } from './lib/load.js';
-import { num, readFlags, UsageError } from './lib/options.js';
+import { commandFlags, num, UsageError } from './lib/options.js';
 import { benchPrefix, deleteByPrefix, hasRedisServer, redactRedisUrl, startDedicatedRedis, type DedicatedRedis } from './lib/redis.js';
 import { BENCH_SECRET, createTraffic, type Traffic } from './lib/traffic.js';
 
@@ -112,13 +112,8 @@ async function measure(url: string, traffic: Traffic, o: { connections: number; 
 }
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
-  const flags = readFlags(argv);
-  for (const k of flags.keys()) if (!['workers', 'rounds', 'duration', 'warmup', 'connections', 'redis', 'out'].includes(k)) throw new UsageError(`unknown flag --${k}\n\n${USAGE}`);
+  const flags = commandFlags(process.argv.slice(2), ['workers', 'rounds', 'duration', 'warmup', 'connections', 'redis', 'out'], USAGE);
+  if (!flags) return 0;
   const env = process.env;
   const machine = machineInfo();
   const workerCounts = (flags.get('workers') ?? `1,${machine.nproc}`).split(',').map(Number).filter((n, i, a) => Number.isInteger(n) && n >= 1 && a.indexOf(n) === i);

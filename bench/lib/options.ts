@@ -66,6 +66,22 @@ export function readFlags(argv: readonly string[]): Map<string, string> {
   return flags;
 }
 
+/**
+ * A bench command's flags, checked against the ones it knows; undefined after printing `usage`
+ * for --help / -h.
+ *
+ * @example const flags = commandFlags(process.argv.slice(2), ['duration', 'out'], USAGE); if (!flags) return 0;
+ */
+export function commandFlags(argv: readonly string[], known: readonly string[], usage: string): Map<string, string> | undefined {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return undefined;
+  }
+  const flags = readFlags(argv);
+  for (const k of flags.keys()) if (!known.includes(k)) throw new UsageError(`unknown flag --${k}\n\n${usage}`);
+  return flags;
+}
+
 export function num(flags: Map<string, string>, env: NodeJS.ProcessEnv, name: string, def: number, min = 0): number {
   const raw = flags.get(name) ?? env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
   if (raw === undefined || raw === '') return def;

@@ -3,11 +3,19 @@
  * 2 s with few connections, unpinned, no file written. Asserts a well-formed report with zero
  * errors, and the Redis round trips of a money request, which are exact counts, not timings.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import t from 'tap';
+import { PACKAGE_ROOT } from '../../gateway/paths.js';
 import { runBench, type PhaseResult } from '../../bench/lib/harness.js';
 import { DEFAULTS } from '../../bench/lib/options.js';
 import { answersPing, hasRedisServer } from '../../bench/lib/redis.js';
 import { renderReport } from '../../bench/lib/report.js';
+
+const run = promisify(execFile);
 
 t.test('bench harness: a short run of every target gives a well-formed report with no errors', async (tt) => {
   const redisAvailable = Boolean(process.env.REDIS_URL) || (await answersPing(6379)) || hasRedisServer();
@@ -61,4 +69,23 @@ t.test('bench harness: a short run of every target gives a well-formed report wi
   tt.match(text, /\| target\s+\| req\/s \(best\)/);
   tt.match(text, /\| ratio\s+\| req\/s/);
   tt.ok(lines.some((l) => l.includes('round 1')), 'progress was logged');
+});
+
+const noRedisBinary = !hasRedisServer() && process.env.CI !== 'true' ? 'no redis-server binary' : false;
+t.test('bench:workers: a short unpinned run of the real gateway serve (1 and 2 workers) next to the wallet', { skip: noRedisBinary }, async (tt) => {
+  if (!hasRedisServer()) {
+    tt.fail('no redis-server binary for bench:workers (CI=true: a missing Redis is a failure)');
+    return;
+  }
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'gwtest-bw-')), 'workers.json');
+  tt.teardown(() => rmSync(path.dirname(out), { recursive: true, force: true }));
+  const args = ['--workers', '1,2', '--rounds', '1', '--duration', '1', '--warmup', '0', '--connections', '4', '--out', out];
+  const { stdout } = await run(process.execPath, [path.join(PACKAGE_ROOT, 'dist', 'bench', 'workers.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  tt.match(stdout, /\| \(a\) wallet direct \|/);
+  const report = JSON.parse(readFileSync(out, 'utf8')) as { rows: { target: string; workers: number | null; rps: number; errors: number }[] };
+  tt.same(report.rows.map((r) => r.workers), [null, 1, 2]);
+  for (const r of report.rows) {
+    tt.ok(r.rps > 0, `${r.target}: answered requests`);
+    tt.equal(r.errors, 0, `${r.target}: no errors`);
+  }
 });
