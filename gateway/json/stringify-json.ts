@@ -31,12 +31,13 @@ export function stringifyJson(value: unknown): string {
 const PLAIN_DEPTH = 32;
 
 /**
- * True when JSON.stringify writes `value` exactly as `write` would: no JsonNumber, no BigInt and no
- * `toJSON` (which could return either) anywhere, and no deeper than PLAIN_DEPTH. Allocates nothing.
+ * True when JSON.stringify writes `value` exactly as `write` would: no JsonNumber, no BigInt (boxed
+ * or not) and no `toJSON` (which could return either) anywhere, and no deeper than PLAIN_DEPTH.
+ * Allocates nothing. Values are plain data: a getter is read twice (here and when written).
  */
 function isPlain(value: unknown, depth: number): boolean {
   if (typeof value !== 'object' || value === null) return typeof value !== 'bigint';
-  if (depth > PLAIN_DEPTH || value instanceof JsonNumber || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (depth > PLAIN_DEPTH || value instanceof JsonNumber || value instanceof BigInt || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (!isPlain(value[i], depth + 1)) return false;
     return true;
@@ -78,6 +79,7 @@ function writeJsonNumber(n: JsonNumber): string {
 function writeObject(value: object, key: string | number, ancestors: object[]): string | undefined {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return write(toJSON.call(value, String(key)), key, ancestors);
+  if (value instanceof BigInt) throw new TypeError('cannot serialise a BigInt as JSON; use a JsonNumber');
   // Boxed primitives serialise as their primitive, as in JSON.stringify.
   if (value instanceof Number || value instanceof String || value instanceof Boolean) {
     return write(value.valueOf(), key, ancestors);

@@ -35,6 +35,8 @@ class TooLargeError extends Error {
 }
 
 const CONTENT_TYPE = 'content-type';
+/** What undici accepts in a header value (RFC 9110 field-value: HTAB, SP, VCHAR, obs-text). */
+const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/u;
 
 /** The handler undici's core speaks natively (no wrapping adapter in between). */
 class ExchangeHandler implements Dispatcher.DispatchHandler {
@@ -70,12 +72,15 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (this.settled) abort(new DeadlineError('deadline passed while queued'));
-    else this.abortFn = abort;
+    // Expired while queued: throwing (not calling `abort`) makes undici drop the request before
+    // writing it *and keep the connection*; `abort` would also destroy a healthy socket.
+    if (this.settled) throw new DeadlineError('deadline passed while queued');
+    this.abortFn = abort;
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.status = statusCode;
+    this.contentType = undefined; // a 1xx answer's headers are not the final answer's
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!;
       if (name.length === CONTENT_TYPE.length && name.toString('latin1').toLowerCase() === CONTENT_TYPE) {
@@ -114,6 +119,13 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
  * @example const r = await exchange(pool, { path: '/debit', method: 'POST', headers: ['content-type', 'application/json'], body, deadlineMs: 3000, maxBytes: 65536 })
  */
 export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<ExchangeResult> {
+  // undici refuses such a value inside dispatch() *and* reports back-pressure for it, which leaves
+  // the pool believing one of its connections is busy for good: refuse it here, before dispatch.
+  for (let i = 1; i < req.headers.length; i += 2) {
+    if (INVALID_HEADER_VALUE.test(req.headers[i]!)) {
+      return Promise.resolve({ failure: 'transport', message: `invalid value for header ${req.headers[i - 1]}` });
+    }
+  }
   return new Promise((resolve) => {
     const handler = new ExchangeHandler(resolve, req.maxBytes, req.deadlineMs);
     try {

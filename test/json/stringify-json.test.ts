@@ -76,6 +76,7 @@ t.test('the native fast path and the exact writer agree; anything special takes 
   t.equal(stringifyJson({ a: { b: [1, { c: new JsonNumber('1.10') }] }, d: 'x' }), '{"a":{"b":[1,{"c":1.10}]},"d":"x"}');
   t.equal(stringifyJson({ a: { toJSON: () => new JsonNumber('2.50') } }), '{"a":2.50}', 'toJSON returning a JsonNumber');
   t.throws(() => stringifyJson({ a: [{ b: 1n }] }), TypeError);
+  t.throws(() => stringifyJson({ a: Object(1n) }), TypeError, 'a boxed BigInt too, on either path');
   // Inherited enumerable members are not written (as JSON.stringify), whichever path runs.
   const child = Object.create({ inherited: new JsonNumber('9') }) as Record<string, unknown>;
   child.own = 1;

@@ -19,9 +19,10 @@ interface Seen {
   body: string;
 }
 
-async function walletServer(t: Test, handle: (seen: Seen, res: ServerResponse) => void): Promise<{ url: string; seen: Seen[]; closed: () => number; server: Server }> {
+async function walletServer(t: Test, handle: (seen: Seen, res: ServerResponse) => void): Promise<{ url: string; seen: Seen[]; closed: () => number; opened: () => number; server: Server }> {
   const seen: Seen[] = [];
   let closed = 0;
+  let opened = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -31,13 +32,16 @@ async function walletServer(t: Test, handle: (seen: Seen, res: ServerResponse) =
       handle(s, res);
     });
   });
-  server.on('connection', (sock) => sock.on('close', () => closed++));
+  server.on('connection', (sock) => {
+    opened++;
+    sock.on('close', () => closed++);
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
     server.closeAllConnections();
     return new Promise<void>((r) => server.close(() => r()));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wallet/`, seen, closed: () => closed, server };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wallet/`, seen, closed: () => closed, opened: () => opened, server };
 }
 
 function client(t: Test, url: string, opts: { connections?: number; hmacSecret?: string; now?: () => number } = {}): HttpWalletClient {
@@ -127,6 +131,8 @@ t.test('a call still queued in the pool at its deadline is answered then and nev
     ['r-1', 'r-3'],
     'the wallet never saw the expired call r-2',
   );
+  t.equal(w.opened(), 1, 'dropping the expired call kept the connection: no reconnect');
+  t.equal(w.closed(), 0);
 });
 
 t.test('an oversized answer is cut off, not buffered, and is uncertain', async (t) => {
@@ -158,12 +164,17 @@ t.test('a reset connection, a 503 and a closed pool are uncertain; none throws',
   t.match(closed.message, /^wallet unreachable: /);
 });
 
-t.test('a header value undici refuses (CR/LF) is uncertain and nothing is sent', async (t) => {
+t.test('a header value undici refuses (CR/LF) is uncertain, nothing is sent, and the pool stays usable', async (t) => {
   const w = await walletServer(t, (_s, res) => res.end(OK));
-  const out = await client(t, w.url).call({ ...DEBIT, requestId: 'r-1\r\nx-injected: 1' });
-  t.equal(out.class, 'uncertain');
-  t.match(out.message, /^wallet unreachable: /);
+  const c = client(t, w.url, { connections: 1 });
+  for (let i = 0; i < 3; i++) {
+    const out = await c.call({ ...DEBIT, requestId: `r-${i}\r\nx-injected: 1` });
+    t.equal(out.class, 'uncertain');
+    t.match(out.message, /^wallet unreachable: invalid value for header x-request-id/);
+  }
   t.equal(w.seen.length, 0);
+  // With one connection, a refused call that left the pool thinking it was busy would hang this one.
+  t.same(await c.call({ ...DEBIT, timeoutMs: 1000 }), { class: 'success', balance: '89.5', currency: 'EUR', wallet_transaction_id: 'w-1' });
 });
 
 t.test('nothing listening: uncertain, and ping says not ready; any HTTP answer is ready', async (t) => {
