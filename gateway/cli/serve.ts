@@ -3,7 +3,8 @@ import { resolveSecrets } from '../compile/resolve-secrets.js';
 import { signRequest } from '../compile/sign-request.js';
 import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
-import { serveAsWorker, WorkerPool } from '../server/cluster.js';
+import { ConfigError, formatDiagnostic } from '../errors.js';
+import { runWorker, WorkerPool } from '../server/cluster.js';
 import { startGateway, type GatewayHandle } from '../server/gateway.js';
 import { cliContext } from './context.js';
 import { sampleRequest } from './sample-request.js';
@@ -32,11 +33,12 @@ export function exampleCurl(g: GatewayHandle, env: Readonly<Record<string, strin
 }
 
 export async function serve(configFile: string | undefined): Promise<number> {
+  if (cluster.isWorker) return serveWorker(configFile);
   const c = await cliContext(configFile);
-  if (cluster.isWorker) return serveWorker(c);
   const workers = c.config.server.workers ?? 1;
   const log = createLogger(c.config.log.level);
-  const pool = workers > 1 ? new WorkerPool({ workers, log }) : undefined;
+  // A stopping worker may take as long as a request may take before it is killed.
+  const pool = workers > 1 ? new WorkerPool({ workers, log, stopTimeoutMs: c.config.server.request_timeout_ms + 5000 }) : undefined;
   // With workers, this process keeps the admin API and the compiled descriptors; the workers serve.
   const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, ...(pool ? { publicListener: false, cluster: pool } : {}) });
   const sandbox = c.config.wallet.url === 'sandbox';
@@ -78,10 +80,15 @@ export async function serve(configFile: string | undefined): Promise<number> {
 }
 
 /** A worker of `server.workers` > 1: the public listener only, driven by the primary. */
-async function serveWorker(c: Awaited<ReturnType<typeof cliContext>>): Promise<number> {
-  const log = createLogger(c.config.log.level, undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
-  const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, adminListener: false });
-  serveAsWorker(g);
-  // Runs until the primary stops it (serveAsWorker exits the process).
-  return new Promise<number>(() => {});
+async function serveWorker(configFile: string | undefined): Promise<number> {
+  const log = createLogger(process.env.GATEWAY_LOG_LEVEL === 'silent' ? 'silent' : 'info', undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
+  return runWorker(
+    log,
+    async () => {
+      const c = await cliContext(configFile);
+      const workerLog = createLogger(c.config.log.level, undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
+      return startGateway({ config: c.config, env: c.env, checker: c.checker, log: workerLog, adminListener: false });
+    },
+    (e) => (e instanceof ConfigError ? e.diagnostics.map(formatDiagnostic).join('; ') : e instanceof Error ? e.message : String(e)),
+  );
 }

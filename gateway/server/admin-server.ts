@@ -6,13 +6,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
+import type { ReloadResult } from './gateway.js';
 import type { ProviderSet } from './provider-set.js';
 
 export interface AdminDeps {
   token: string | undefined;
   providers: () => ProviderSet;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
-  reload: () => Promise<{ ok: boolean; errors?: string[] }>;
+  reload: () => Promise<ReloadResult>;
   metrics: Metrics;
   /** In a cluster's primary: the workers' counters, summed into what /metrics serves. */
   workerMetrics?: () => Promise<MetricsSnapshot[]>;
@@ -93,7 +94,14 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
         }
         if (req.method === 'POST' && path === '/v1/reload') {
           const r = await deps.reload();
-          return json(res, r.ok ? 200 : 422, r.ok ? { status: 'reloaded', providers: [...deps.providers().byId.keys()] } : { error: { code: 'INVALID_REQUEST', message: 'descriptors invalid; running set kept' }, details: r.errors });
+          if (r.ok) return json(res, 200, { status: 'reloaded', providers: [...deps.providers().byId.keys()] });
+          if (r.partial) {
+            return json(res, 500, {
+              error: { code: 'INTERNAL_ERROR', message: 'reload incomplete: the admin process loaded the new descriptors but some workers did not; they differ until a reload succeeds everywhere' },
+              details: r.errors,
+            });
+          }
+          return json(res, 422, { error: { code: 'INVALID_REQUEST', message: 'descriptors invalid; running set kept' }, details: r.errors });
         }
         if (deps.extra && (await deps.extra(req, res, Buffer.concat(chunks)))) return;
         return json(res, 404, { error: { code: 'INVALID_REQUEST', message: 'no such admin route' } });

@@ -18,7 +18,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
-import type { ClusterAdmin, GatewayHandle } from './gateway.js';
+import type { ClusterAdmin, GatewayHandle, ReloadResult } from './gateway.js';
 import type { MetricsSnapshot } from './metrics.js';
 
 type Op = 'reload' | 'metrics';
@@ -32,13 +32,17 @@ export interface WorkerPoolOptions {
   startTimeoutMs?: number;
   /** How long a worker may take to answer an admin request (default 5 s). */
   callTimeoutMs?: number;
-  /** How long workers may take to stop before they are killed (default 15 s). */
+  /**
+   * How long a stopping worker may take to finish its requests in flight before it is killed
+   * (default 15 s; `serve` passes server.request_timeout_ms plus a margin).
+   */
   stopTimeoutMs?: number;
 }
 
 interface Slot {
   worker: Worker | undefined;
   ready: boolean;
+  /** When the current worker said it serves; 0 while it has not (yet). */
   readyAt: number;
   failures: number;
   restart: NodeJS.Timeout | undefined;
@@ -55,6 +59,9 @@ export class WorkerPool implements ClusterAdmin {
   private started = false;
   private nextCall = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
+  /** Set while start() runs: a worker lost before every worker served fails the start. */
+  private failStart: ((e: Error) => void) | undefined;
+  private onAllReady: (() => void) | undefined;
   publicUrl = '';
 
   constructor(o: WorkerPoolOptions) {
@@ -66,54 +73,79 @@ export class WorkerPool implements ClusterAdmin {
   /** Forks every worker; resolves with the shared public URL once all serve, rejects if one cannot start. */
   start(): Promise<string> {
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`workers did not start within ${this.o.startTimeoutMs} ms`)), this.o.startTimeoutMs);
-      const fail = (e: Error): void => {
+      let settled = false;
+      const timer = setTimeout(() => this.failStart?.(new Error(`workers did not start within ${this.o.startTimeoutMs} ms`)), this.o.startTimeoutMs);
+      this.failStart = (e) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
+        this.failStart = this.onAllReady = undefined;
         void this.stop().then(() => reject(e));
       };
-      const onReady = (): void => {
-        if (this.slots.every((s) => s.ready)) {
-          clearTimeout(timer);
-          this.started = true;
-          resolve(this.publicUrl);
-        }
+      this.onAllReady = () => {
+        if (settled || !this.slots.every((s) => s.ready)) return;
+        settled = true;
+        clearTimeout(timer);
+        this.failStart = this.onAllReady = undefined;
+        this.started = true;
+        resolve(this.publicUrl);
       };
-      this.slots.forEach((_, i) => this.fork(i, onReady, fail));
+      for (let i = 0; i < this.slots.length && !settled; i++) this.fork(i);
     });
   }
 
-  private fork(i: number, onReady: () => void, onEarlyExit: (e: Error) => void): void {
+  private fork(i: number): void {
     const slot = this.slots[i]!;
     slot.restart = undefined;
-    const worker = cluster.fork({ GATEWAY_WORKER: String(i + 1) });
-    slot.worker = worker;
     slot.ready = false;
+    slot.readyAt = 0;
+    if (this.stopping) return;
+    let worker: Worker;
+    try {
+      worker = cluster.fork({ GATEWAY_WORKER: String(i + 1) });
+    } catch (e) {
+      this.lost(i, undefined, `could not start a process: ${(e as Error).message}`);
+      return;
+    }
+    slot.worker = worker;
     worker.on('message', (m: FromWorker) => {
-      if (m?.gw === 'ready') {
+      if (m?.gw === 'ready' && slot.worker === worker && !this.stopping) {
         slot.ready = true;
         slot.readyAt = Date.now();
         this.publicUrl ||= m.publicUrl;
         this.log.info('worker serving', { worker: i + 1, pid: worker.process.pid });
-        onReady();
+        this.onAllReady?.();
       } else if (m?.gw === 'res') {
         this.pending.get(m.id)?.(m.result);
       }
     });
-    worker.on('exit', (code, signal) => {
-      if (slot.worker !== worker) return;
-      slot.worker = undefined;
-      slot.ready = false;
-      if (this.stopping) return;
-      if (!this.started) {
-        onEarlyExit(new Error(`worker ${i + 1} exited before it served (${signal ?? `code ${code}`}); its log lines above say why`));
-        return;
-      }
-      // A worker that served for a while before dying starts over from the shortest pause.
-      if (Date.now() - slot.readyAt > 60_000) slot.failures = 0;
-      const delay = restartDelay(slot.failures++);
-      this.log.error('worker exited; starting another', { worker: i + 1, pid: worker.process.pid, code, signal, restart_in_ms: delay });
-      slot.restart = setTimeout(() => this.fork(i, () => {}, () => {}), delay);
+    // A failed spawn (EAGAIN, EMFILE, …) arrives as 'error'; unheard, it would crash the primary.
+    worker.on('error', (err: Error) => {
+      this.log.error('worker process error', { worker: i + 1, error: err.message });
+      if (worker.process.pid === undefined && slot.worker === worker) this.lost(i, worker, `could not start a process: ${err.message}`);
     });
+    worker.on('exit', (code, signal) => {
+      if (slot.worker === worker) this.lost(i, worker, signal ?? `code ${code}`);
+    });
+  }
+
+  /** Slot `i` lost its worker: fail the start, or fork another after the back-off. */
+  private lost(i: number, worker: Worker | undefined, why: string): void {
+    const slot = this.slots[i]!;
+    const served = slot.readyAt > 0;
+    slot.worker = undefined;
+    slot.ready = false;
+    if (this.stopping) return;
+    if (!this.started) {
+      this.failStart?.(new Error(`worker ${i + 1} ${served ? 'stopped' : 'exited before it served'} (${why}); its log lines above say why`));
+      return;
+    }
+    // A worker that served for a while before dying starts over from the shortest pause; one that
+    // never served (a start that keeps failing) backs off further each time.
+    if (served && Date.now() - slot.readyAt > 60_000) slot.failures = 0;
+    const delay = restartDelay(slot.failures++);
+    this.log.error('worker exited; starting another', { worker: i + 1, pid: worker?.process.pid, why, restart_in_ms: delay });
+    slot.restart = setTimeout(() => this.fork(i), delay);
   }
 
   /** Sends `op` to every serving worker and collects the answers that arrive in time. */
@@ -140,15 +172,22 @@ export class WorkerPool implements ClusterAdmin {
     return Promise.all(calls);
   }
 
-  async reload(): Promise<{ ok: boolean; errors?: string[] }> {
+  /**
+   * Reloads every serving worker. Each must succeed *and* end up with `expected`, the fingerprint
+   * of what the primary loaded (a worker reads the files itself: an edit between the two reads
+   * would otherwise go unnoticed). Anything else is a partial reload, reported as such.
+   */
+  async reload(expected: string): Promise<ReloadResult> {
     const answers = await this.broadcast('reload');
     const errors = answers.flatMap(({ worker, result }) => {
-      const r = result as { ok?: boolean; errors?: string[]; error?: string };
-      if (r.ok) return [];
+      const r = result as ReloadResult & { error?: string };
+      if (r.ok && r.fingerprint === expected) return [];
+      if (r.ok) return [`worker ${worker}: loaded a different descriptor set than the admin process (files changed during the reload?)`];
       return r.errors?.map((e) => `worker ${worker}: ${e}`) ?? [`worker ${worker}: ${r.error ?? 'reload failed'}`];
     });
-    if (answers.length < this.slots.length) errors.push(`${this.slots.length - answers.length} worker(s) not serving: they load the descriptors when they start`);
-    return errors.length === 0 ? { ok: true } : { ok: false, errors };
+    const missing = this.slots.length - answers.length;
+    if (missing > 0) errors.push(`${missing} worker(s) not serving right now: they load the descriptors on disk when they start`);
+    return errors.length === 0 ? { ok: true, fingerprint: expected } : { ok: false, partial: true, errors };
   }
 
   async metrics(): Promise<MetricsSnapshot[]> {
@@ -165,18 +204,22 @@ export class WorkerPool implements ClusterAdmin {
     this.stopping = true;
     const alive = this.slots.flatMap((s) => {
       clearTimeout(s.restart);
-      return s.worker && !s.worker.isDead() ? [s.worker] : [];
+      const serving = s.ready;
+      s.ready = false;
+      return s.worker && !s.worker.isDead() ? [{ w: s.worker, serving }] : [];
     });
     await Promise.all(
       alive.map(
-        (w) =>
+        ({ w, serving }) =>
           new Promise<void>((resolve) => {
             const kill = setTimeout(() => w.process.kill('SIGKILL'), this.o.stopTimeoutMs);
             w.once('exit', () => {
               clearTimeout(kill);
               resolve();
             });
-            if (w.isConnected()) w.send({ gw: 'stop' } satisfies ToWorker, () => {});
+            // A serving worker finishes its requests in flight. One still starting may not listen
+            // for messages yet: SIGTERM reaches it either way (its handler, or the default exit).
+            if (serving && w.isConnected()) w.send({ gw: 'stop' } satisfies ToWorker, () => {});
             else w.process.kill('SIGTERM');
           }),
       ),
@@ -185,27 +228,44 @@ export class WorkerPool implements ClusterAdmin {
 }
 
 /**
- * The worker's side: answers the primary's requests, stops when asked (or when the primary is
- * gone), and says when it serves.
+ * The worker's side, installed before the gateway starts so that a stop (a message, SIGINT,
+ * SIGTERM or the primary going away) is never missed: answers the primary's requests, stops
+ * gracefully when asked, and says when it serves. A start that fails ends the process with
+ * status 1 (the IPC channel would otherwise keep it alive).
  */
-export function serveAsWorker(g: GatewayHandle): void {
+export async function runWorker(log: Logger, start: () => Promise<GatewayHandle>, describe: (e: unknown) => string): Promise<never> {
+  // Our own 'disconnect' handler closes gracefully; without this node:cluster exits the worker at
+  // once when the primary goes away, dropping requests in flight.
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  let g: GatewayHandle | undefined;
+  let stopRequested = false;
   let closing: Promise<void> | undefined;
   const stop = (): void => {
-    closing ??= g.close().finally(() => process.exit(0));
+    stopRequested = true;
+    if (g) closing ??= g.close().finally(() => process.exit(0));
   };
   process.on('message', (m: ToWorker) => {
     if (m?.gw === 'stop') return stop();
     if (m?.gw !== 'req') return;
-    const answer = m.op === 'reload' ? g.reload() : Promise.resolve(g.metrics.snapshot());
+    const answer: Promise<unknown> = !g ? Promise.resolve({ error: 'still starting' }) : m.op === 'reload' ? g.reload() : Promise.resolve(g.metrics.snapshot());
     void answer.then(
       (result) => process.send?.({ gw: 'res', id: m.id, result } satisfies FromWorker),
       (e: unknown) => process.send?.({ gw: 'res', id: m.id, result: { error: String(e) } } satisfies FromWorker),
     );
   });
-  // The primary coordinates shutdown; a signal sent to the whole process group (Ctrl-C) or to this
-  // worker alone still ends it gracefully.
+  // The primary coordinates shutdown and reloads; a signal sent to the whole process group
+  // (Ctrl-C) or to this worker alone still ends it gracefully, and a hang-up does not kill it.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', () => {});
   process.on('disconnect', stop);
-  process.send?.({ gw: 'ready', publicUrl: g.publicUrl } satisfies FromWorker);
+  try {
+    g = await start();
+  } catch (e) {
+    log.error('worker could not start', { error: describe(e) });
+    process.exit(1);
+  }
+  if (stopRequested) stop();
+  else process.send?.({ gw: 'ready', publicUrl: g.publicUrl } satisfies FromWorker);
+  return new Promise<never>(() => {});
 }

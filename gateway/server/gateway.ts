@@ -35,11 +35,19 @@ export interface RuntimeConfig {
   sandbox?: { players?: readonly SandboxPlayer[] | undefined } | undefined;
 }
 
+/** `partial`: some processes of a cluster run the new set and some do not (see cluster.ts). */
+export interface ReloadResult {
+  ok: boolean;
+  errors?: string[];
+  partial?: boolean;
+  fingerprint?: string;
+}
+
 export interface GatewayHandle {
   publicUrl: string;
   adminUrl: string;
   providers(): ProviderSet;
-  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
   store: Store;
   wallet: WalletClient;
@@ -72,8 +80,11 @@ export interface StartOptions {
 
 /** What the admin API of a cluster's primary asks of its workers (gateway/server/cluster.ts). */
 export interface ClusterAdmin {
-  /** Reloads every worker; called after the primary's own reload succeeded. */
-  reload(): Promise<{ ok: boolean; errors?: string[] }>;
+  /**
+   * Reloads every worker; called after the primary's own reload succeeded, with the fingerprint of
+   * the set it loaded, which every worker must end up with too.
+   */
+  reload(expected: string): Promise<ReloadResult>;
   /** Every live worker's counters. */
   metrics(): Promise<MetricsSnapshot[]>;
   /** Readiness checks of its own, e.g. `{ workers: true }` when every worker is serving. */
@@ -139,7 +150,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
   let current = providerSet(initial.providers, initial.disabled);
   const metrics = createMetrics();
 
-  const reload = async (): Promise<{ ok: boolean; errors?: string[] }> => {
+  const reload = async (): Promise<ReloadResult> => {
     const r = await load();
     if (r.diagnostics.length > 0) {
       log.warn('reload refused: descriptors invalid, running set kept', { errors: r.diagnostics.length });
@@ -147,7 +158,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     }
     current = providerSet(r.providers, r.disabled);
     log.info('providers reloaded', { providers: [...current.byId.keys()], disabled: r.disabled.map((d) => d.id) });
-    return o.cluster ? o.cluster.reload() : { ok: true };
+    return o.cluster ? o.cluster.reload(current.fingerprint) : { ok: true, fingerprint: current.fingerprint };
   };
 
   const readiness = async () => {
@@ -156,7 +167,8 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     return { ready: Object.values(checks).every(Boolean), checks };
   };
 
-  const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now }));
+  let draining = false;
+  const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining }));
   const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: () => o.cluster!.metrics() } : {}) }));
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
@@ -183,7 +195,15 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     metrics,
     initial,
     async close() {
-      await Promise.all(servers.map((x) => new Promise<void>((r) => x.close(() => r()))));
+      // Graceful: stop accepting, close idle keep-alive connections, let requests in flight finish
+      // (their answers say `Connection: close`), and after the longest a request may take, cut
+      // whatever is left.
+      draining = true;
+      const closed = Promise.all(servers.map((x) => new Promise<void>((r) => x.close(() => r()))));
+      for (const x of servers) x.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, config.server.request_timeout_ms + 1000)))]);
+      clearTimeout(timer);
       for (const x of servers) x.closeAllConnections();
       await Promise.allSettled([store.close(), wallet.close()]);
     },

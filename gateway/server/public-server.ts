@@ -16,19 +16,22 @@ export interface PublicServerDeps {
   log: Logger;
   metrics: Metrics;
   now: () => number;
+  /** True once the listener is closing: answers then end their connection (`Connection: close`). */
+  draining?: () => boolean;
 }
 
 const NOT_FOUND = JSON.stringify({ error: { code: 'INVALID_REQUEST', message: 'unknown provider' } });
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res: ServerResponse, reply: Reply, draining = false): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers, 'content-length': Buffer.byteLength(reply.body) });
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers, 'content-length': Buffer.byteLength(reply.body), ...(draining ? { connection: 'close' } : {}) });
   res.end(reply.body);
 }
 
 /** Builds the request listener. */
 export function publicHandler(deps: PublicServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { log, metrics, now } = deps;
+  const draining = deps.draining ?? (() => false);
   return (req, res) => {
     const started = performance.now();
     const url = req.url ?? '/';
@@ -40,7 +43,7 @@ export function publicHandler(deps: PublicServerDeps): (req: IncomingMessage, re
     const provider = deps.providers().byId.get(id);
     if (!provider) {
       req.resume();
-      send(res, { status: 404, body: NOT_FOUND });
+      send(res, { status: 404, body: NOT_FOUND }, draining());
       return;
     }
     const method = req.method ?? 'GET';
@@ -55,7 +58,7 @@ export function publicHandler(deps: PublicServerDeps): (req: IncomingMessage, re
       params: {},
     };
     const finish = (reply: Reply, code?: string): void => {
-      send(res, reply);
+      send(res, reply, draining());
       metrics.observeRequest(provider.id, ctx.routeName ?? 'unknown', reply.status, code ?? ctx.errorView?.canonical ?? ctx.outcome?.class ?? 'ok', performance.now() - started);
     };
     const fail = (e: unknown): void => {
