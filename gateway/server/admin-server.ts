@@ -16,7 +16,7 @@ export interface AdminDeps {
   reload: () => Promise<ReloadResult>;
   metrics: Metrics;
   /** In a cluster's primary: the workers' counters, summed into what /metrics serves. */
-  workerMetrics?: () => Promise<MetricsSnapshot[]>;
+  workerMetrics?: () => Promise<{ snapshots: MetricsSnapshot[]; up: number }>;
   log: Logger;
   /** Extra admin routes (e.g. sessions), tried after the built-in ones. */
   extra?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
@@ -63,10 +63,10 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
           const extra: Record<string, number> = { gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length };
           let source = deps.metrics;
           if (deps.workerMetrics) {
-            const snapshots = await deps.workerMetrics();
+            const { snapshots, up } = await deps.workerMetrics();
             source = createMetrics();
             for (const snap of snapshots) source.absorb(snap);
-            extra.gateway_workers_up = snapshots.length;
+            extra.gateway_workers_up = up;
           }
           const text = source.render(extra);
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);

@@ -19,7 +19,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
 import type { ClusterAdmin, GatewayHandle, ReloadResult } from './gateway.js';
-import type { MetricsSnapshot } from './metrics.js';
+import { createMetrics, type MetricsSnapshot } from './metrics.js';
 
 type Op = 'reload' | 'metrics';
 type ToWorker = { gw: 'req'; id: number; op: Op } | { gw: 'stop' };
@@ -59,6 +59,13 @@ export class WorkerPool implements ClusterAdmin {
   private started = false;
   private nextCall = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
+  /**
+   * Counters of workers that are gone, and each slot's last snapshot: /metrics must never go down
+   * (Prometheus would read a worker's restart as a counter reset), and a worker that answers late
+   * is counted with what it said last.
+   */
+  private readonly retired = createMetrics();
+  private readonly lastSnapshot = new Map<number, MetricsSnapshot>();
   /** Set while start() runs: a worker lost before every worker served fails the start. */
   private failStart: ((e: Error) => void) | undefined;
   private onAllReady: (() => void) | undefined;
@@ -133,6 +140,9 @@ export class WorkerPool implements ClusterAdmin {
   private lost(i: number, worker: Worker | undefined, why: string): void {
     const slot = this.slots[i]!;
     const served = slot.readyAt > 0;
+    const last = this.lastSnapshot.get(i);
+    if (last) this.retired.absorb(last);
+    this.lastSnapshot.delete(i);
     slot.worker = undefined;
     slot.ready = false;
     if (this.stopping) return;
@@ -191,8 +201,14 @@ export class WorkerPool implements ClusterAdmin {
   }
 
   async metrics(): Promise<MetricsSnapshot[]> {
-    const answers = await this.broadcast('metrics');
-    return answers.map((a) => a.result as MetricsSnapshot).filter((r) => Array.isArray((r as { series?: unknown }).series));
+    for (const { worker, result } of await this.broadcast('metrics')) {
+      if (Array.isArray((result as { series?: unknown }).series)) this.lastSnapshot.set(worker - 1, result as MetricsSnapshot);
+    }
+    return [this.retired.snapshot(), ...this.lastSnapshot.values()];
+  }
+
+  serving(): number {
+    return this.slots.filter((s) => s.ready).length;
   }
 
   readiness(): Record<string, boolean> {

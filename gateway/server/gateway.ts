@@ -85,8 +85,10 @@ export interface ClusterAdmin {
    * the set it loaded, which every worker must end up with too.
    */
   reload(expected: string): Promise<ReloadResult>;
-  /** Every live worker's counters. */
+  /** Counters to sum for /metrics: every worker's, including those of workers since replaced. */
   metrics(): Promise<MetricsSnapshot[]>;
+  /** Workers serving right now. */
+  serving(): number;
   /** Readiness checks of its own, e.g. `{ workers: true }` when every worker is serving. */
   readiness(): Record<string, boolean>;
 }
@@ -169,7 +171,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
 
   let draining = false;
   const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining }));
-  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: () => o.cluster!.metrics() } : {}) }));
+  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: async () => ({ snapshots: await o.cluster!.metrics(), up: o.cluster!.serving() }) } : {}) }));
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
   for (const s of servers) s.on('clientError', (_e, socket) => socket.destroy());

@@ -42,7 +42,9 @@ t.test('start: resolves once every worker serves; metrics summed, readiness, sto
   t.match(await p.start(), /^http:\/\/worker-[12]$/, 'the URL the workers share');
   t.same(p.readiness(), { workers: true });
   const snaps = await p.metrics();
-  t.same(snaps.map((s) => s.series[0]!.requests[0]![2]).sort(), [1, 2], 'one snapshot per worker');
+  t.same(snaps[0], { series: [] }, 'no retired counters yet');
+  t.same(snaps.slice(1).map((s) => s.series[0]!.requests[0]![2]).sort(), [1, 2], 'one snapshot per worker');
+  t.equal(p.serving(), 2);
   const pids = livePids();
   t.equal(pids.length, 2);
   await p.stop();
@@ -67,15 +69,18 @@ t.test('workers slower than the start timeout: the start fails, and a late "read
   t.same(p.readiness(), { workers: false });
 });
 
-t.test('a worker that dies after serving is replaced; readiness follows', async (t) => {
+t.test('a worker that dies after serving is replaced; readiness follows; summed counters never go down', async (t) => {
   const { p, lines } = pool(t, {}, { workers: 2 });
   await p.start();
+  const total = async (): Promise<number> => (await p.metrics()).reduce((sum, s) => sum + s.series.reduce((a, x) => a + x.requests.reduce((b, r) => b + r[2], 0), 0), 0);
+  t.equal(await total(), 3, 'worker 1 counted 1, worker 2 counted 2');
   const [victim] = livePids();
   process.kill(victim!, 'SIGKILL');
   t.ok(await until(() => p.readiness().workers === false, 3000), 'not ready while one is missing');
   t.ok(await until(() => p.readiness().workers === true && livePids().length === 2 && !livePids().includes(victim!), 5000), 'replaced and ready again');
   const exited = lines.find((l) => l.msg === 'worker exited; starting another');
   t.match(exited, { why: 'SIGKILL', restart_in_ms: 250 });
+  t.ok((await total()) >= 3 + 1, "the replaced worker's counters are kept and the new one's added");
 });
 
 t.test('a replacement that cannot start backs off further each time, and serves once it can', async (t) => {
