@@ -5,7 +5,7 @@ import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
 import { ConfigError, formatDiagnostic } from '../errors.js';
 import { runWorker, WorkerPool } from '../server/cluster.js';
-import { startGateway, type GatewayHandle } from '../server/gateway.js';
+import { drainMsOf, startGateway, type GatewayHandle } from '../server/gateway.js';
 import { cliContext } from './context.js';
 import { sampleRequest } from './sample-request.js';
 
@@ -37,8 +37,9 @@ export async function serve(configFile: string | undefined): Promise<number> {
   const c = await cliContext(configFile);
   const workers = c.config.server.workers ?? 1;
   const log = createLogger(c.config.log.level);
-  // A stopping worker may take as long as a request may take before it is killed.
-  const pool = workers > 1 ? new WorkerPool({ workers, log, stopTimeoutMs: c.config.server.request_timeout_ms + 5000 }) : undefined;
+  // A stopping worker may take as long as its requests in flight may take (its drain) before it
+  // is killed.
+  const pool = workers > 1 ? new WorkerPool({ workers, log, stopTimeoutMs: drainMsOf(c.config) + 5000 }) : undefined;
   // With workers, this process keeps the admin API and the compiled descriptors; the workers serve.
   const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, ...(pool ? { publicListener: false, cluster: pool } : {}) });
   const sandbox = c.config.wallet.url === 'sandbox';
@@ -74,7 +75,11 @@ export async function serve(configFile: string | undefined): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGHUP', () => void g.reload());
+    process.on('SIGHUP', () => {
+      void g.reload().then((r) => {
+        if (r.partial) log.error('reload incomplete: the workers differ until a reload succeeds everywhere', { errors: r.errors });
+      });
+    });
   });
   return 0;
 }

@@ -56,6 +56,7 @@ export class WorkerPool implements ClusterAdmin {
   private readonly log: Logger;
   private readonly o: Required<Omit<WorkerPoolOptions, 'log'>>;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private started = false;
   private nextCall = 1;
   private readonly pending = new Map<number, (result: unknown) => void>();
@@ -159,18 +160,18 @@ export class WorkerPool implements ClusterAdmin {
   }
 
   /** Sends `op` to every serving worker and collects the answers that arrive in time. */
-  private async broadcast(op: Op): Promise<{ worker: number; result: unknown }[]> {
+  private async broadcast(op: Op): Promise<{ worker: number; w: Worker; result: unknown }[]> {
     const calls = this.slots.flatMap((s, i) => {
       const w = s.worker;
       if (!w || !s.ready || !w.isConnected()) return [];
       const id = this.nextCall++;
       return [
-        new Promise<{ worker: number; result: unknown }>((resolve) => {
+        new Promise<{ worker: number; w: Worker; result: unknown }>((resolve) => {
           const timer = setTimeout(() => done({ error: `worker ${i + 1} did not answer within ${this.o.callTimeoutMs} ms` }), this.o.callTimeoutMs);
           const done = (result: unknown): void => {
             clearTimeout(timer);
             this.pending.delete(id);
-            resolve({ worker: i + 1, result });
+            resolve({ worker: i + 1, w, result });
           };
           this.pending.set(id, done);
           w.send({ gw: 'req', id, op } satisfies ToWorker, (err) => {
@@ -197,12 +198,16 @@ export class WorkerPool implements ClusterAdmin {
     });
     const missing = this.slots.length - answers.length;
     if (missing > 0) errors.push(`${missing} worker(s) not serving right now: they load the descriptors on disk when they start`);
-    return errors.length === 0 ? { ok: true, fingerprint: expected } : { ok: false, partial: true, errors };
+    if (errors.length === 0) return { ok: true, fingerprint: expected };
+    this.log.error('reload incomplete: the workers differ until a reload succeeds everywhere', { errors });
+    return { ok: false, partial: true, errors };
   }
 
   async metrics(): Promise<MetricsSnapshot[]> {
-    for (const { worker, result } of await this.broadcast('metrics')) {
-      if (Array.isArray((result as { series?: unknown }).series)) this.lastSnapshot.set(worker - 1, result as MetricsSnapshot);
+    for (const { worker, w, result } of await this.broadcast('metrics')) {
+      // Only while the slot still holds the worker that answered: one that died meanwhile has had
+      // its counters retired already.
+      if (this.slots[worker - 1]!.worker === w && Array.isArray((result as { series?: unknown }).series)) this.lastSnapshot.set(worker - 1, result as MetricsSnapshot);
     }
     return [this.retired.snapshot(), ...this.lastSnapshot.values()];
   }
@@ -215,20 +220,25 @@ export class WorkerPool implements ClusterAdmin {
     return { workers: this.slots.every((s) => s.ready) };
   }
 
-  /** Asks every worker to stop and waits for them (killing those that overstay). */
-  async stop(): Promise<void> {
+  /** Asks every worker to stop and waits for them (killing those that overstay). Idempotent. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
     this.stopping = true;
     const alive = this.slots.flatMap((s) => {
       clearTimeout(s.restart);
       const serving = s.ready;
       s.ready = false;
-      return s.worker && !s.worker.isDead() ? [{ w: s.worker, serving }] : [];
+      // A worker whose process never spawned (no pid) emits no 'exit': nothing to wait for.
+      return s.worker && !s.worker.isDead() && s.worker.process.pid !== undefined ? [{ w: s.worker, serving }] : [];
     });
-    await Promise.all(
+    this.stopped = Promise.all(
       alive.map(
         ({ w, serving }) =>
           new Promise<void>((resolve) => {
-            const kill = setTimeout(() => w.process.kill('SIGKILL'), this.o.stopTimeoutMs);
+            const kill = setTimeout(() => {
+              w.process.kill('SIGKILL');
+              setTimeout(resolve, 1000).unref(); // whatever happens, stop() ends
+            }, this.o.stopTimeoutMs);
             w.once('exit', () => {
               clearTimeout(kill);
               resolve();
@@ -239,16 +249,18 @@ export class WorkerPool implements ClusterAdmin {
             else w.process.kill('SIGTERM');
           }),
       ),
-    );
+    ).then(() => {});
+    // A stop while starting ends the start now, not at its timeout.
+    this.failStart?.(new Error('stopped while the workers were starting'));
+    return this.stopped;
   }
 }
 
-/**
- * The worker's side, installed before the gateway starts so that a stop (a message, SIGINT,
- * SIGTERM or the primary going away) is never missed: answers the primary's requests, stops
- * gracefully when asked, and says when it serves. A start that fails ends the process with
- * status 1 (the IPC channel would otherwise keep it alive).
- */
+/** To the primary, if it is still there: a send on a closed channel would otherwise throw later. */
+function tell(msg: FromWorker): void {
+  if (process.connected) process.send?.(msg, undefined, {}, () => {});
+}
+
 export async function runWorker(log: Logger, start: () => Promise<GatewayHandle>, describe: (e: unknown) => string): Promise<never> {
   // Our own 'disconnect' handler closes gracefully; without this node:cluster exits the worker at
   // once when the primary goes away, dropping requests in flight.
@@ -265,8 +277,8 @@ export async function runWorker(log: Logger, start: () => Promise<GatewayHandle>
     if (m?.gw !== 'req') return;
     const answer: Promise<unknown> = !g ? Promise.resolve({ error: 'still starting' }) : m.op === 'reload' ? g.reload() : Promise.resolve(g.metrics.snapshot());
     void answer.then(
-      (result) => process.send?.({ gw: 'res', id: m.id, result } satisfies FromWorker),
-      (e: unknown) => process.send?.({ gw: 'res', id: m.id, result: { error: String(e) } } satisfies FromWorker),
+      (result) => tell({ gw: 'res', id: m.id, result }),
+      (e: unknown) => tell({ gw: 'res', id: m.id, result: { error: String(e) } }),
     );
   });
   // The primary coordinates shutdown and reloads; a signal sent to the whole process group
@@ -282,6 +294,6 @@ export async function runWorker(log: Logger, start: () => Promise<GatewayHandle>
     process.exit(1);
   }
   if (stopRequested) stop();
-  else process.send?.({ gw: 'ready', publicUrl: g.publicUrl } satisfies FromWorker);
+  else tell({ gw: 'ready', publicUrl: g.publicUrl });
   return new Promise<never>(() => {});
 }

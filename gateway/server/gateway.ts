@@ -52,6 +52,8 @@ export interface GatewayHandle {
   store: Store;
   wallet: WalletClient;
   log: Logger;
+  /** How long close() waits for requests in flight before it cuts them. */
+  drainMs: number;
   /** This process's request counters (a cluster's primary sums its workers' on /metrics). */
   metrics: Metrics;
   /** The load result of the start (warnings, disabled providers). */
@@ -91,6 +93,15 @@ export interface ClusterAdmin {
   serving(): number;
   /** Readiness checks of its own, e.g. `{ workers: true }` when every worker is serving. */
   readiness(): Record<string, boolean>;
+}
+
+/**
+ * How long a closing gateway waits for the provider requests it is handling: the longest one may
+ * run (two wallet timeouts, the must-succeed retry budget, a wait on the store), or the request
+ * timeout if larger, plus a second.
+ */
+export function drainMsOf(c: RuntimeConfig): number {
+  return Math.max(c.server.request_timeout_ms, 2 * c.wallet.timeout_ms + c.wallet.retry.budget_ms + c.store.await_timeout_ms) + 1000;
 }
 
 export function engineSettings(c: RuntimeConfig): EngineSettings {
@@ -170,8 +181,19 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
   };
 
   let draining = false;
-  const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining }));
+  // Provider requests being handled: a close waits for them before it closes the store and the
+  // wallet client under them (a debit the wallet applied must still be committed and answered).
+  let inflight = 0;
+  let onIdle: (() => void) | undefined;
+  const tracker = {
+    begin: () => void inflight++,
+    end: () => {
+      if (--inflight === 0) onIdle?.();
+    },
+  };
+  const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining, inflight: tracker }));
   const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: async () => ({ snapshots: await o.cluster!.metrics(), up: o.cluster!.serving() }) } : {}) }));
+  const drainMs = drainMsOf(config);
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
   for (const s of servers) s.on('clientError', (_e, socket) => socket.destroy());
@@ -196,16 +218,24 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     log,
     metrics,
     initial,
+    drainMs,
     async close() {
-      // Graceful: stop accepting, close idle keep-alive connections, let requests in flight finish
-      // (their answers say `Connection: close`), and after the longest a request may take, cut
-      // whatever is left.
+      // Graceful: stop accepting, keep closing idle keep-alive connections (answers in flight say
+      // `Connection: close`), wait for every request being handled — bounded by the longest one
+      // may run — and only then cut what is left and close the store and the wallet client.
       draining = true;
       const closed = Promise.all(servers.map((x) => new Promise<void>((r) => x.close(() => r()))));
+      const idle = inflight === 0 ? Promise.resolve() : new Promise<void>((r) => (onIdle = r));
+      const sweep = setInterval(() => {
+        for (const x of servers) x.closeIdleConnections();
+      }, 50);
       for (const x of servers) x.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, config.server.request_timeout_ms + 1000)))]);
+      const bound = new Promise<void>((r) => (timer = setTimeout(r, drainMs)));
+      await Promise.race([Promise.all([closed, idle]), bound]);
       clearTimeout(timer);
+      clearInterval(sweep);
+      if (inflight > 0) log.error('closing with requests still in flight', { requests: inflight, waited_ms: drainMs });
       for (const x of servers) x.closeAllConnections();
       await Promise.allSettled([store.close(), wallet.close()]);
     },

@@ -18,6 +18,8 @@ export interface PublicServerDeps {
   now: () => number;
   /** True once the listener is closing: answers then end their connection (`Connection: close`). */
   draining?: () => boolean;
+  /** Told when a provider request starts and when it has been answered (graceful close waits). */
+  inflight?: { begin(): void; end(): void };
 }
 
 const NOT_FOUND = JSON.stringify({ error: { code: 'INVALID_REQUEST', message: 'unknown provider' } });
@@ -47,6 +49,8 @@ export function publicHandler(deps: PublicServerDeps): (req: IncomingMessage, re
       return;
     }
     const method = req.method ?? 'GET';
+    deps.inflight?.begin();
+    let answered = false;
     const ctx: RequestContext = {
       requestId: randomUUID(),
       method,
@@ -58,8 +62,14 @@ export function publicHandler(deps: PublicServerDeps): (req: IncomingMessage, re
       params: {},
     };
     const finish = (reply: Reply, code?: string): void => {
-      send(res, reply, draining());
-      metrics.observeRequest(provider.id, ctx.routeName ?? 'unknown', reply.status, code ?? ctx.errorView?.canonical ?? ctx.outcome?.class ?? 'ok', performance.now() - started);
+      if (answered) return;
+      answered = true;
+      try {
+        send(res, reply, draining());
+        metrics.observeRequest(provider.id, ctx.routeName ?? 'unknown', reply.status, code ?? ctx.errorView?.canonical ?? ctx.outcome?.class ?? 'ok', performance.now() - started);
+      } finally {
+        deps.inflight?.end();
+      }
     };
     const fail = (e: unknown): void => {
       let err: GatewayError;

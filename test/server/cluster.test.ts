@@ -117,6 +117,26 @@ t.test('reload: ok only when every worker loaded the same set as the admin proce
   t.same(await again.p.reload('fp'), { ok: true, fingerprint: 'fp' });
 });
 
+t.test('stop() while the workers start ends the start at once', async (t) => {
+  const { p } = pool(t, { FIXTURE_MODE: 'slow-start', FIXTURE_START_MS: '3000' }, { startTimeoutMs: 20_000 });
+  const starting = p.start();
+  await sleep(200);
+  const t0 = Date.now();
+  await p.stop();
+  await t.rejects(starting, /stopped while the workers were starting/);
+  t.ok(Date.now() - t0 < 5000, `start and stop settled in ${Date.now() - t0} ms`);
+  t.same(livePids(), []);
+});
+
+t.test('two forks that cannot spawn at start: the start fails, it does not hang', async (t) => {
+  cluster.setupPrimary({ cwd: path.join(dir, 'does-not-exist') });
+  t.teardown(() => cluster.setupPrimary({ cwd: process.cwd() }));
+  const { p } = pool(t, {}, { workers: 2, startTimeoutMs: 20_000 });
+  const t0 = Date.now();
+  await t.rejects(p.start(), /could not start a process/);
+  t.ok(Date.now() - t0 < 5000, `failed in ${Date.now() - t0} ms`);
+});
+
 t.test('restartDelay: 250 ms doubling to 30 s', async (t) => {
   t.same([0, 1, 2, 6, 7, 20].map(restartDelay), [250, 500, 1000, 16_000, 30_000, 30_000]);
 });

@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { Pool } from 'undici';
+import { createLogger } from '../../gateway/log.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { jackpotHeaders } from '../helpers/sign.js';
 import { startStubWallet } from '../helpers/stub-wallet.js';
@@ -39,4 +40,28 @@ t.test('a request in flight on a keep-alive connection finishes; the close does 
   const took = performance.now() - t0;
   t.ok(took < 3000, `close completed in ${took.toFixed(0)} ms (the request timeout is 10 s)`);
   await t.rejects(debit(`gc-${Date.now()}-3`).then((r) => r.body.text()), 'nothing is served after the close');
+});
+
+t.test('a request running longer than the request timeout is still finished and committed before the store closes', async (t) => {
+  const wallet = await startStubWallet({ 'player-1': { currency: 'USD', balance: '100.00' } });
+  t.teardown(() => wallet.close());
+  const lines: string[] = [];
+  const log = createLogger('info', (l) => lines.push(l));
+  // request_timeout_ms bounds receiving a request, not handling it: a wallet call may run longer.
+  const gw = await startTestGateway(t, { env: { JACKPOT_RGS_HMAC_SECRET: SECRET }, walletUrl: wallet.url, enabled: ['jackpot-rgs'], requestTimeoutMs: 300, timeoutMs: 3000, log });
+  t.ok(gw.handle.drainMs >= 2 * 3000, `the drain covers two wallet timeouts and more (${gw.handle.drainMs} ms)`);
+  wallet.delayMs = 2000;
+  const p = '/jackpot-rgs/callback/debit';
+  const tx = `gc-long-${Date.now()}`;
+  const body = JSON.stringify({ requestId: 'q-long', playerId: 'player-1', transactionId: tx, roundId: 'r', gameCode: 'g', amount: '1.00' });
+  const inFlight = fetch(gw.url + p, { method: 'POST', headers: jackpotHeaders(SECRET, p, body), body });
+  while (wallet.callsOf('debit').length < 1) await new Promise((r) => setTimeout(r, 5));
+  const closing = gw.handle.close();
+  const res = await inFlight;
+  t.equal(res.status, 200);
+  t.match(await res.json(), { status: 'OK', balance: '99.00' }, 'the debit the wallet applied is answered as such');
+  await closing;
+  t.equal(wallet.balance('player-1'), '99.00');
+  t.same(lines.filter((l) => /"level":"error"/.test(l)), [], 'no commit failed, nothing cut');
+  t.ok(lines.some((l) => l.includes('"msg":"audit"') && l.includes(tx) && l.includes('"outcome":"success"')), 'audited as a success');
 });
