@@ -86,12 +86,15 @@ export async function serve(configFile: string | undefined): Promise<number> {
 
 /** A worker of `server.workers` > 1: the public listener only, driven by the primary. */
 async function serveWorker(configFile: string | undefined): Promise<number> {
-  const log = createLogger(process.env.GATEWAY_LOG_LEVEL === 'silent' ? 'silent' : 'info', undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
+  // GATEWAY_WORKER is set by the primary (cluster.ts); every line this worker writes carries it.
+  const base = { worker: Number(process.env.GATEWAY_WORKER) || 0 };
+  // Until the config is read, start-up failures are logged at the default level.
+  const log = createLogger(process.env.GATEWAY_LOG_LEVEL === 'silent' ? 'silent' : 'info', undefined, base);
   return runWorker(
     log,
     async () => {
       const c = await cliContext(configFile);
-      const workerLog = createLogger(c.config.log.level, undefined, { worker: Number(process.env.GATEWAY_WORKER) || 0 });
+      const workerLog = createLogger(c.config.log.level, undefined, base);
       return startGateway({ config: c.config, env: c.env, checker: c.checker, log: workerLog, adminListener: false });
     },
     (e) => (e instanceof ConfigError ? e.diagnostics.map(formatDiagnostic).join('; ') : e instanceof Error ? e.message : String(e)),

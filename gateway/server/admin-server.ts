@@ -5,7 +5,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
 import type { ReloadResult } from './gateway.js';
 import type { ProviderSet } from './provider-set.js';
 
@@ -14,9 +13,8 @@ export interface AdminDeps {
   providers: () => ProviderSet;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   reload: () => Promise<ReloadResult>;
-  metrics: Metrics;
-  /** In a cluster's primary: the workers' counters, summed into what /metrics serves. */
-  workerMetrics?: () => Promise<{ snapshots: MetricsSnapshot[]; up: number }>;
+  /** The Prometheus text of /metrics, with these gauges added (this process's, or a cluster's sum). */
+  metricsText: (gauges: Record<string, number>) => Promise<string>;
   log: Logger;
   /** Extra admin routes (e.g. sessions), tried after the built-in ones. */
   extra?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
@@ -60,15 +58,7 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
           return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', checks: r.checks });
         }
         if (req.method === 'GET' && path === '/metrics') {
-          const extra: Record<string, number> = { gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length };
-          let source = deps.metrics;
-          if (deps.workerMetrics) {
-            const { snapshots, up } = await deps.workerMetrics();
-            source = createMetrics();
-            for (const snap of snapshots) source.absorb(snap);
-            extra.gateway_workers_up = up;
-          }
-          const text = source.render(extra);
+          const text = await deps.metricsText({ gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length });
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
           return;
         }

@@ -180,6 +180,13 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     return { ready: Object.values(checks).every(Boolean), checks };
   };
 
+  // A cluster's primary serves no provider traffic: its /metrics is the sum of its workers'.
+  const metricsText = async (gauges: Record<string, number>): Promise<string> => {
+    if (!o.cluster) return metrics.render(gauges);
+    const sum = createMetrics();
+    for (const snap of await o.cluster.metrics()) sum.absorb(snap);
+    return sum.render({ ...gauges, gateway_workers_up: o.cluster.serving() });
+  };
   let draining = false;
   // Provider requests being handled: a close waits for them before it closes the store and the
   // wallet client under them (a debit the wallet applied must still be committed and answered).
@@ -192,7 +199,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     },
   };
   const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining, inflight: tracker }));
-  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metrics, log, ...(o.cluster ? { workerMetrics: async () => ({ snapshots: await o.cluster!.metrics(), up: o.cluster!.serving() }) } : {}) }));
+  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metricsText, log }));
   const drainMs = drainMsOf(config);
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.

@@ -15,9 +15,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteByPrefix, randomPrefix, redisTarget } from '../../helpers/redis.js';
-import { startStubWallet, type Fault, type WalletCallRecord } from '../../helpers/stub-wallet.js';
-import { crashSigns, inspectLeaseMs, startGateways, until, type GatewayOptions, type GatewayProcess } from './rig.js';
+import type { Fault, WalletCallRecord } from '../../helpers/stub-wallet.js';
+import { crashSigns, inspectLeaseMs, sharedRedisSetup, startGateways, type GatewayOptions, type GatewayProcess, until } from './rig.js';
 
 const WALLET_TIMEOUT_MS = 1000;
 const AWAIT_TIMEOUT_MS = 250;
@@ -35,13 +34,10 @@ interface Case {
   tx: string;
 }
 
-const url = await redisTarget(t);
-if (url) {
-  const prefix = randomPrefix();
-  t.teardown(() => deleteByPrefix(url, prefix));
-  const players = ['p-applied-debit', 'p-applied-rollback', 'p-never-debit', 'p-never-rollback'];
-  const wallet = await startStubWallet(Object.fromEntries(players.map((p) => [p, { currency: 'USD', balance: '100.00' }])));
-  t.teardown(() => wallet.close());
+const players = ['p-applied-debit', 'p-applied-rollback', 'p-never-debit', 'p-never-rollback'];
+const rig = await sharedRedisSetup(t, Object.fromEntries(players.map((p) => [p, { currency: 'USD', balance: '100.00' }])));
+if (rig) {
+  const { url, prefix, wallet } = rig;
   const opts: GatewayOptions = { storeUrl: url, prefix, walletUrl: wallet.url, walletTimeoutMs: WALLET_TIMEOUT_MS, awaitTimeoutMs: AWAIT_TIMEOUT_MS };
   const [leaseMs, [victimApplies, victimNever, survivor]] = await Promise.all([inspectLeaseMs(opts), startGateways(t, 3, opts)]);
   const run = randomBytes(4).toString('hex');

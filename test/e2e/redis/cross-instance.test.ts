@@ -7,17 +7,13 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { deleteByPrefix, randomPrefix, redisTarget } from '../../helpers/redis.js';
 import { predictionHeaders } from '../../helpers/sign.js';
-import { startStubWallet, type WalletCallRecord } from '../../helpers/stub-wallet.js';
-import { PREDICTION_SECRET, crashSigns, startGateways } from './rig.js';
+import type { WalletCallRecord } from '../../helpers/stub-wallet.js';
+import { crashSigns, PREDICTION_SECRET, sharedRedisSetup, startGateways } from './rig.js';
 
-const url = await redisTarget(t);
-if (url) {
-  const prefix = randomPrefix();
-  t.teardown(() => deleteByPrefix(url, prefix));
-  const wallet = await startStubWallet({ 'player-1': { currency: 'USD', balance: '100.00' }, 'player-2': { currency: 'USD', balance: '100.00' }, 'bettor-1': { currency: 'USD', balance: '100.00' } });
-  t.teardown(() => wallet.close());
+const rig = await sharedRedisSetup(t, { 'player-1': { currency: 'USD', balance: '100.00' }, 'player-2': { currency: 'USD', balance: '100.00' }, 'bettor-1': { currency: 'USD', balance: '100.00' } });
+if (rig) {
+  const { url, prefix, wallet } = rig;
   const [a, b] = await startGateways(t, 2, { storeUrl: url, prefix, walletUrl: wallet.url, enabled: ['jackpot-rgs', 'prediction-markets'] });
   const run = randomBytes(4).toString('hex');
   const id = (s: string) => `${run}-${s}`;

@@ -14,7 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { PACKAGE_ROOT } from '../../../gateway/paths.js';
+import type { Test } from 'tap';
+import { deleteByPrefix, randomPrefix, redisTarget } from '../../helpers/redis.js';
 import { jackpotHeaders } from '../../helpers/sign.js';
+import { startStubWallet, type StubWallet } from '../../helpers/stub-wallet.js';
 
 const run = promisify(execFile);
 
@@ -22,6 +25,21 @@ export const BIN = path.join(PACKAGE_ROOT, 'bin', 'gateway.js');
 export const SHIPPED_PROVIDERS = path.join(PACKAGE_ROOT, 'providers');
 export const JACKPOT_SECRET = 'redis-e2e-jackpot-secret';
 export const PREDICTION_SECRET = 'redis-e2e-prediction-secret';
+
+/**
+ * What every multi-process Redis test starts from: the Redis to use (undefined when there is none:
+ * the file's tests are skipped, or fail under CI=true), a key prefix deleted afterwards, and a stub
+ * wallet holding `players`.
+ */
+export async function sharedRedisSetup(t: Test, players: Parameters<typeof startStubWallet>[0]): Promise<{ url: string; prefix: string; wallet: StubWallet } | undefined> {
+  const url = await redisTarget(t);
+  if (!url) return undefined;
+  const prefix = randomPrefix();
+  t.teardown(() => deleteByPrefix(url, prefix));
+  const wallet = await startStubWallet(players);
+  t.teardown(() => wallet.close());
+  return { url, prefix, wallet };
+}
 
 export interface GatewayOptions {
   storeUrl: string;

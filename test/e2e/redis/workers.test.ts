@@ -7,16 +7,11 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteByPrefix, randomPrefix, redisTarget } from '../../helpers/redis.js';
-import { startStubWallet } from '../../helpers/stub-wallet.js';
-import { crashSigns, startGatewayProcess, until } from './rig.js';
+import { crashSigns, sharedRedisSetup, startGatewayProcess, until } from './rig.js';
 
-const url = await redisTarget(t);
-if (url) {
-  const prefix = randomPrefix();
-  t.teardown(() => deleteByPrefix(url, prefix));
-  const wallet = await startStubWallet({ 'player-1': { currency: 'USD', balance: '1000.00' } });
-  t.teardown(() => wallet.close());
+const rig = await sharedRedisSetup(t, { 'player-1': { currency: 'USD', balance: '1000.00' } });
+if (rig) {
+  const { url, prefix, wallet } = rig;
   const g = await startGatewayProcess(t, 'W', { storeUrl: url, prefix, walletUrl: wallet.url, workers: 2 });
   const run = randomBytes(4).toString('hex');
   const debit = (tx: string, amount: string, requestId: string) => ({ requestId, playerId: 'player-1', transactionId: `${run}-${tx}`, roundId: `r-${tx}`, gameCode: 'dice-alpha', amount });
