@@ -12,7 +12,9 @@ import { sandboxLedger, startGateway, type RuntimeConfig } from '../server/gatew
 import type { Outcome } from '../types.js';
 import { SandboxWallet } from '../wallet/sandbox-wallet.js';
 import type { WalletCall, WalletClient } from '../wallet/wallet-client.js';
-import { cliContext } from './context.js';
+import { loadProviders } from '../config/load-providers.js';
+import { cliContext, offlineDeps } from './context.js';
+import { baseUrlOverrides, ExampleProvider, runOutboundExample } from './outbound-examples.js';
 
 /**
  * One fresh sandbox ledger per provider (routed by the canonical body's `provider`), so a
@@ -67,11 +69,24 @@ export interface ExampleResult {
   problem?: string;
 }
 
-export async function runExamples(configFile: string | undefined, ids: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<ExampleResult[]> {
-  const c = await cliContext(configFile, env);
-  const config = { ...c.config, server: { ...c.config.server, host: '127.0.0.1', port: 0 }, admin: { ...c.config.admin, host: '127.0.0.1', port: 0 }, wallet: { ...c.config.wallet, url: 'sandbox' }, store: { ...c.config.store, url: 'memory://' } };
+export async function runExamples(configFile: string | undefined, ids: string[], baseEnv: Readonly<Record<string, string | undefined>> = process.env): Promise<ExampleResult[]> {
+  const c = await cliContext(configFile, baseEnv);
+  const config = { ...c.config, server: { ...c.config.server, host: '127.0.0.1', port: 0 }, admin: { ...c.config.admin, host: '127.0.0.1', port: 0, token: undefined }, wallet: { ...c.config.wallet, url: 'sandbox' }, store: { ...c.config.store, url: 'memory://' } };
   const results: ExampleResult[] = [];
-  const g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new PerProviderSandbox(config) });
+  // Outbound examples talk to a loopback stand-in for the provider: every base URL setting of the
+  // descriptors points at it for this run.
+  const stub = new ExampleProvider();
+  await stub.start();
+  const offline = await offlineDeps(c, true);
+  const found = await loadProviders({ dir: config.providers.dir, deps: offline, checker: c.checker });
+  const env = { ...baseEnv, ...Object.assign({}, ...found.providers.map((p) => baseUrlOverrides(p.descriptor, stub.url))) };
+  let g: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    g = await startGateway({ config, env, checker: c.checker, log: silentLogger, store: new MemoryStore(), wallet: new PerProviderSandbox(config) });
+  } catch (e) {
+    await stub.close();
+    throw e;
+  }
   try {
     const providers = [...g.providers().byId.values()].filter((p) => ids.length === 0 || ids.includes(p.id));
     for (const id of ids) if (!g.providers().byId.has(id)) results.push({ provider: id, name: '(load)', ok: false, problem: 'provider not loaded' });
@@ -79,16 +94,22 @@ export async function runExamples(configFile: string | undefined, ids: string[],
       const d = p.descriptor;
       const resolved = resolveSecrets(d.secrets, d.settings, env, true);
       const captured = new Map<string, string>();
-      for (const ex of d.examples ?? []) results.push(await runOne(g.publicUrl, d.id, ex, resolved, captured, d));
+      for (const ex of d.examples ?? []) {
+        if (ex.outbound) {
+          const problem = await runOutboundExample(g.adminUrl, p, ex, stub, offline, resolved.secrets, subsetMatch).catch((e: unknown) => String(e));
+          results.push({ provider: d.id, name: ex.name, ok: problem === undefined, ...(problem ? { problem } : {}) });
+        } else results.push(await runOne(g.publicUrl, d.id, ex, resolved, captured, d));
+      }
     }
   } finally {
     await g.close();
+    await stub.close();
   }
   return results;
 }
 
 async function runOne(base: string, id: string, ex: ExampleConfig, resolved: ReturnType<typeof resolveSecrets>, captured: Map<string, string>, d: Parameters<typeof signRequest>[0]): Promise<ExampleResult> {
-  const r = ex.request;
+  const r = ex.request!;
   const method = r.method ?? 'POST';
   const sub = r.path.replace(/\{capture:([A-Za-z0-9_]+)\}/g, (_m, n: string) => encodeURIComponent(captured.get(n) ?? `unknown-${n}`));
   const path = `/${id}${sub}`;

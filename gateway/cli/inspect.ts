@@ -25,6 +25,7 @@ export async function inspect(ids: string[], configFile: string | undefined): Pr
       all.forEach((s, i) => out.push(`    ${String(i + 1).padStart(2)}. ${s.name.padEnd(18)} ${s.detail}`));
       out.push(`    ${String(all.length + 1).padStart(2)}. ${'respond'.padEnd(18)} success template, else error table`);
     }
+    if (p.outbound) out.push('', '  Outbound calls (admin API → provider):', ...p.outbound.describe());
     process.stdout.write(out.join('\n') + '\n\n');
   }
   return status;

@@ -17,6 +17,7 @@ import type { Descriptor, RouteConfig } from './descriptor.js';
 import type { EngineDeps } from './engine.js';
 import { ConfigProblem } from './problem.js';
 import type { ResolvedSecrets } from './resolve-secrets.js';
+import { compileOutbound, type CompiledOutbound } from '../outbound/compile-outbound.js';
 
 export interface RouteMatch {
   handler: Handler;
@@ -36,6 +37,8 @@ export interface CompiledProvider {
   /** Secret names running on sandbox values (announced at start-up). */
   readonly sandboxed: readonly string[];
   readonly descriptor: Descriptor;
+  /** The calls the operator makes to this provider (sessions, catalogues), when declared. */
+  readonly outbound: CompiledOutbound | undefined;
 }
 
 interface PathGroup {
@@ -160,6 +163,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
     table.push({ method, segments: splitPattern(list[0]!.cfg.path), handler });
     for (const c of compiled) listing.push({ route: c.compiled, shared });
   }
+  const outbound = compileOutbound(d, resolved, amounts, deps, problems);
   if (problems.length > before || !errors) return undefined;
 
   const frozenTable = Object.freeze(table);
@@ -172,6 +176,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
     routes: Object.freeze(listing),
     sandboxed: Object.freeze([...resolved.sandboxed]),
     descriptor: d,
+    outbound,
     match(method: string, subpath: string): RouteMatch | undefined {
       const segs = subpath.split('/').slice(1);
       for (const g of frozenTable) {

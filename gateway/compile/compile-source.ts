@@ -14,16 +14,33 @@
  * | `error.code` / `error.message` / `error.canonical` | (templates) the error being rendered |
  * | `now.iso` / `now.unix` / `now.unix_ms` | (templates) the request's arrival time |
  * | `request.id` | (templates) the gateway's request id |
+ * | `input.field` | (outbound calls) the operator's request: session fields, catalogue query parameters |
+ * | `secret.name` | (outbound calls) a provider secret, as text: credentials a token call sends |
+ * | `answer.a.b` | (outbound answers) a path into the provider's parsed JSON answer |
  *
  * Each expression compiles once into an accessor; nothing is parsed per request.
  */
+import { didYouMean } from '../config/did-you-mean.js';
 import type { RequestContext } from '../pipeline/context.js';
 
 export type Accessor = (ctx: RequestContext) => unknown;
 
 export const REQUEST_ROOTS = ['body', 'header', 'param', 'query', 'signature', 'setting'] as const;
 export const TEMPLATE_ROOTS = [...REQUEST_ROOTS, 'canonical', 'outcome', 'error', 'now', 'request'] as const;
-export type SourceRoot = (typeof TEMPLATE_ROOTS)[number];
+/** What an outbound call's path, query, headers and body may read. */
+export const OUTBOUND_ROOTS = ['input', 'setting', 'secret', 'now', 'request'] as const;
+/** What an outbound call's answer mapping may read. */
+export const ANSWER_ROOTS = ['answer', 'input', 'setting', 'now'] as const;
+export type SourceRoot = (typeof TEMPLATE_ROOTS)[number] | (typeof OUTBOUND_ROOTS)[number] | (typeof ANSWER_ROOTS)[number];
+
+/** Names only some positions know: the secrets of `secret.*`, the fields `input.*` may name. */
+export interface SourceScope {
+  secrets?: ReadonlyMap<string, Buffer>;
+  /** Secret names declared (set or not): an unset optional secret reads as absent, not as a typo. */
+  declaredSecrets?: ReadonlySet<string>;
+  /** The operator fields `input.*` may read here; without it any name is accepted. */
+  inputFields?: ReadonlySet<string>;
+}
 
 export interface CompiledSource {
   readonly text: string;
@@ -100,6 +117,7 @@ export function compileSource(
   text: string,
   allowed: readonly SourceRoot[],
   settings: Readonly<Record<string, string | undefined>> = {},
+  scope: SourceScope = {},
 ): CompiledSource {
   const dot = text.indexOf('.');
   const root = (dot === -1 ? text : text.slice(0, dot)) as SourceRoot;
@@ -178,6 +196,34 @@ export function compileSource(
       else if (field === 'unix') get = (ctx) => String(Math.floor(ctx.now / 1000));
       else if (field === 'unix_ms') get = (ctx) => String(ctx.now);
       else throw new SourceSyntaxError(`unknown time format \`${field}\``, 'use now.iso, now.unix or now.unix_ms');
+      break;
+    }
+    case 'input': {
+      const segs = splitPath(needName('field'), text);
+      const field = String(segs[0]);
+      if (scope.inputFields && !scope.inputFields.has(field)) {
+        const guess = didYouMean(field, scope.inputFields);
+        throw new SourceSyntaxError(`\`${text}\`: the operator's request has no field \`${field}\``, guess ? `did you mean input.${guess}? (known: ${[...scope.inputFields].join(', ')})` : `known: ${[...scope.inputFields].join(', ')}`);
+      }
+      const walk = walker(segs);
+      get = (ctx) => walk(ctx.input);
+      break;
+    }
+    case 'answer': {
+      const walk = walker(rest ? splitPath(rest, text) : []);
+      get = (ctx) => walk(ctx.answer);
+      break;
+    }
+    case 'secret': {
+      const name = needName('secret name');
+      const value = scope.secrets?.get(name);
+      if (value === undefined && !scope.declaredSecrets?.has(name)) {
+        const known = [...(scope.declaredSecrets ?? scope.secrets?.keys() ?? [])];
+        const guess = didYouMean(name, known);
+        throw new SourceSyntaxError(`secret \`${name}\` is not declared`, guess ? `did you mean secret.${guess}?` : `declare it under secrets: (known: ${known.join(', ') || 'none'})`);
+      }
+      const textValue = value?.toString('utf8');
+      get = () => textValue;
       break;
     }
     case 'request': {

@@ -6,7 +6,7 @@
 import { JsonNumber } from '../json/json-number.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { AmountRules } from './amount-rules.js';
-import { compileSource, SourceSyntaxError, TEMPLATE_ROOTS } from './compile-source.js';
+import { compileSource, SourceSyntaxError, TEMPLATE_ROOTS, type SourceRoot, type SourceScope } from './compile-source.js';
 import { ConfigProblem, type Path } from './problem.js';
 
 export type Render = (ctx: RequestContext) => unknown;
@@ -14,6 +14,10 @@ export type Render = (ctx: RequestContext) => unknown;
 export interface TemplateEnv {
   amounts: AmountRules;
   settings: Readonly<Record<string, string | undefined>>;
+  /** Roots a `$from` may start with here (default: the callback template roots). */
+  roots?: readonly SourceRoot[];
+  /** Secrets and operator fields known here (outbound calls). */
+  scope?: SourceScope;
 }
 
 type As = 'raw' | 'string' | 'amount' | 'number' | 'boolean';
@@ -41,7 +45,8 @@ function converter(as: As, env: TemplateEnv): (v: unknown, ctx: RequestContext) 
     case 'amount':
       return (v, ctx) => {
         if (typeof v !== 'string') return undefined;
-        return env.amounts.write(v, ctx.outcome?.currency ?? ctx.canonical?.currency);
+        const currency = ctx.outcome?.currency ?? ctx.canonical?.currency ?? ctx.input?.['currency'];
+        return env.amounts.write(v, typeof currency === 'string' ? currency : undefined);
       };
   }
 }
@@ -55,7 +60,7 @@ export function compileTemplate(node: unknown, path: Path, env: TemplateEnv): Re
   if (isRef(node)) {
     let get: (ctx: RequestContext) => unknown;
     try {
-      get = compileSource(node.$from, TEMPLATE_ROOTS, env.settings).get;
+      get = compileSource(node.$from, env.roots ?? TEMPLATE_ROOTS, env.settings, env.scope).get;
     } catch (e) {
       if (e instanceof SourceSyntaxError) throw new ConfigProblem([...path, '$from'], e.message, e.hint);
       throw e;

@@ -6,6 +6,7 @@ import type { ErrorsConfig } from './compile-errors.js';
 import type { MappingConfig } from './compile-mapping.js';
 import type { VerifyConfig } from './compile-verify.js';
 import type { SecretConfig, SettingConfig } from './resolve-secrets.js';
+import type { CallConfig, CatalogConfig, OutboundConfig, SessionsConfig } from '../outbound/outbound-config.js';
 
 export interface ResponseConfig {
   status?: number;
@@ -26,9 +27,22 @@ export interface RouteConfig {
   must_succeed?: boolean | { budget_ms?: number; initial_backoff_ms?: number; max_backoff_ms?: number };
 }
 
+/** An outbound example: an operator request, the provider exchanges it causes, the operator's answer. */
+export interface OutboundExampleConfig {
+  /** The admin request: `POST /v1/sessions` body, or a catalogue with its query. */
+  admin: { session?: Record<string, unknown>; catalog?: string; query?: Record<string, string> };
+  /** Each provider request the gateway must send, in order, and the answer to feed back. */
+  exchanges: {
+    request: { method?: string; path: string; query?: Record<string, string>; headers?: string[]; body?: unknown; signed?: boolean };
+    answer: { status?: number; body?: unknown };
+  }[];
+  wallet_balance?: string;
+}
+
 export interface ExampleConfig {
   name: string;
-  request: {
+  outbound?: OutboundExampleConfig;
+  request?: {
     method?: string;
     path: string;
     headers?: Record<string, string>;
@@ -54,4 +68,9 @@ export interface Descriptor {
   responses?: Record<string, ResponseConfig>;
   errors: ErrorsConfig & { codes?: Partial<Record<CanonicalCode, unknown>> };
   examples?: ExampleConfig[];
+  outbound?: OutboundConfig;
+  sessions?: SessionsConfig;
+  catalogs?: Record<string, CatalogConfig>;
 }
+
+export type { CallConfig };

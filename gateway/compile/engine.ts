@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { WalletClient } from '../wallet/wallet-client.js';
 import type { PluginRegistry } from '../plugins/registry.js';
+import type { Dispatcher } from 'undici';
 
 export interface EngineSettings {
   /** Timeout of one wallet call. */
@@ -32,6 +33,8 @@ export interface EngineDeps {
   plugins: PluginRegistry;
   /** Clock (unix ms); tests freeze it. */
   now: () => number;
+  /** Where outbound calls to providers go (an undici Agent); undici's global dispatcher when absent. */
+  http?: Dispatcher;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({

@@ -18,6 +18,8 @@ export interface SecretConfig {
 export interface SettingConfig {
   env?: string;
   default?: string;
+  /** Value in sandbox mode when the variable is unset (a demo operator id, never production's). */
+  sandbox?: string;
   required?: boolean;
 }
 
@@ -80,7 +82,7 @@ export function resolveSecrets(
     }
   }
   for (const [name, cfg] of Object.entries(settings ?? {})) {
-    const v = (cfg.env ? env[cfg.env] : undefined) || cfg.default;
+    const v = (cfg.env ? env[cfg.env] : undefined) || cfg.default || (sandbox ? cfg.sandbox : undefined);
     if (v === undefined && cfg.required) out.missing.push(cfg.env ?? name);
     out.settings[name] = v;
   }

@@ -1,7 +1,8 @@
 /**
  * Signs a request the way a provider would, from its descriptor: the inverse of the verify block.
  * Used by `gateway serve` (a ready-to-paste example), `gateway test` (conformance) and
- * `gateway simulate`.
+ * `gateway simulate` — and, through `signWithRecipe`, by the gateway's own outbound calls, whose
+ * `sign` block is the same recipe language run in the signing direction.
  *
  * - Static credentials: the first listed secret.
  * - HMAC recipes: the first listed secret (list the current one first), in every header format.
@@ -12,6 +13,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { RequestContext } from '../pipeline/context.js';
 import { compileMessage, hmacHash, type Part, type SignatureConfig } from './compile-signature.js';
+import type { VerifyConfig } from './compile-verify.js';
 import type { Descriptor } from './descriptor.js';
 import { isPublicKeyAlgorithm, privateKeyFor, signWithKey } from './public-key-check.js';
 import type { ResolvedSecrets } from './resolve-secrets.js';
@@ -55,7 +57,7 @@ function place(from: string, value: string, headers: Record<string, string>, sig
 }
 
 /** Signs `message` with the recipe's key; undefined with a reason when it cannot. */
-function signatureBytes(sig: SignatureConfig, resolved: ResolvedSecrets, message: Buffer): { bytes?: Buffer; reason?: string } {
+function signatureBytes(sig: SignatureConfig, resolved: Pick<ResolvedSecrets, 'secrets'>, message: Buffer): { bytes?: Buffer; reason?: string } {
   const hash = hmacHash(sig.algorithm);
   if (hash) {
     const key = sig.secrets?.[0] !== undefined ? resolved.secrets.get(sig.secrets[0]) : undefined;
@@ -88,9 +90,20 @@ function headerValue(sig: SignatureConfig, text: string, sigParams: Record<strin
  *   { method: 'POST', path: '/acme/wallet/debit', body: Buffer.from(json), now: Date.now() });
  */
 export function signRequest(d: Descriptor, resolved: ResolvedSecrets, req: RequestToSign): SignedHeaders {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  return signWithRecipe(d.verify, resolved, { ...req, headers: { 'content-type': 'application/json', ...req.headers } });
+}
+
+/**
+ * Runs a recipe (the shape of a `verify` block) in the signing direction: places the credentials,
+ * a fresh timestamp and nonce where the recipe reads them, and the signature over the message the
+ * verifier composes (the same `compileMessage`), so what this signs the verifier accepts. Starts
+ * from `req.headers` as given (lower-cased); adds no content type of its own.
+ *
+ * @example signWithRecipe(call.sign, resolved, { method: 'GET', path: '/v1/games', body: Buffer.alloc(0), now: Date.now() })
+ */
+export function signWithRecipe(v: VerifyConfig | undefined, resolved: Pick<ResolvedSecrets, 'secrets' | 'settings'>, req: RequestToSign): SignedHeaders {
+  const headers: Record<string, string> = {};
   for (const [k, val] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = val;
-  const v = d.verify;
   if (!v) return { headers, signed: true };
   for (const c of v.credentials ?? []) {
     const name = Array.isArray(c.secret) ? c.secret[0] : c.secret;

@@ -50,6 +50,10 @@ export interface RequestContext {
   replayed?: boolean;
   /** Name of the matched route (its operation or its `name`). */
   routeName?: string;
+  /** Outbound calls: the operator's request (session fields, catalogue parameters) plus looked-up values. */
+  input?: Record<string, unknown>;
+  /** Outbound calls: the provider's parsed answer. */
+  answer?: JsonValue;
 }
 
 /** A request handler: the composed pipeline is one. */

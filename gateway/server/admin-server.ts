@@ -78,6 +78,7 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
                 ...(route.when ? { when: route.when } : {}),
                 stages: [...shared, ...route.stages].map((s) => s.name),
               })),
+              ...(p.outbound ? { outbound: p.outbound.listing() } : {}),
             })),
             disabled: set.disabled,
           });

@@ -22,6 +22,8 @@ import { adminHandler } from './admin-server.js';
 import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
 import { providerSet, type ProviderSet } from './provider-set.js';
 import { publicHandler } from './public-server.js';
+import { outboundAdmin } from './outbound-admin.js';
+import { Agent } from 'undici';
 
 /** The subset of the gateway config the runtime reads. */
 export interface RuntimeConfig {
@@ -152,12 +154,14 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
   const store = o.store ?? createStore(config.store.url, { prefix: config.store.prefix, commandTimeoutMs: config.store.command_timeout_ms, onEvent: (level, msg, fields) => log[level](msg, fields) });
   const wallet = o.wallet ?? createWallet(config);
   const plugins = await loadPlugins([...defaultPluginDirs(), ...(o.pluginDirs ?? [])]);
-  const deps: EngineDeps = { store, wallet, log, settings: engineSettings(config), env, plugins, now };
+  // Outbound calls to providers (sessions, catalogues, tokens): pooled, kept alive, per origin.
+  const http = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
+  const deps: EngineDeps = { store, wallet, log, settings: engineSettings(config), env, plugins, now, http };
   const load = () => loadProviders({ dir: config.providers.dir, deps, checker, ...(config.providers.enabled ? { enabled: config.providers.enabled } : {}) });
 
   const initial = await load();
   if (initial.diagnostics.length > 0) {
-    await Promise.allSettled([store.close(), wallet.close()]);
+    await Promise.allSettled([store.close(), wallet.close(), http.close()]);
     throw new ConfigError(initial.diagnostics);
   }
   let current = providerSet(initial.providers, initial.disabled);
@@ -199,7 +203,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     },
   };
   const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining, inflight: tracker }));
-  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metricsText, log }));
+  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metricsText, log, extra: outboundAdmin({ providers: () => current, log }) }));
   const drainMs = drainMsOf(config);
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
@@ -211,7 +215,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     if (adm) adminUrl = await listen(adm, config.admin.port, config.admin.host);
   } catch (e) {
     for (const x of servers) x.close();
-    await Promise.allSettled([store.close(), wallet.close()]);
+    await Promise.allSettled([store.close(), wallet.close(), http.close()]);
     throw e;
   }
 
@@ -244,7 +248,7 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
       clearInterval(sweep);
       if (inflight > 0) log.error('closing with requests still in flight', { requests: inflight, waited_ms: drainMs });
       for (const x of servers) x.closeAllConnections();
-      await Promise.allSettled([store.close(), wallet.close()]);
+      await Promise.allSettled([store.close(), wallet.close(), http.destroy()]);
     },
   };
 }

@@ -14,8 +14,10 @@
 import type { Dispatcher } from 'undici';
 
 export interface ExchangeRequest {
+  /** `https://host:port`, for a dispatcher that serves several origins (an undici Agent). */
+  origin?: string;
   path: string;
-  method: 'POST' | 'GET' | 'OPTIONS' | 'PUT' | 'DELETE';
+  method: 'POST' | 'GET' | 'OPTIONS' | 'PUT' | 'PATCH' | 'DELETE';
   /** Flat `[name, value, name, value, …]` list, as undici takes it without re-walking an object. */
   headers: string[];
   body?: string | Buffer;
@@ -130,7 +132,7 @@ export function exchange(dispatcher: Dispatcher, req: ExchangeRequest): Promise<
     const handler = new ExchangeHandler(resolve, req.maxBytes, req.deadlineMs);
     try {
       dispatcher.dispatch(
-        { path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.deadlineMs, bodyTimeout: req.deadlineMs },
+        { ...(req.origin ? { origin: req.origin } : {}), path: req.path, method: req.method, headers: req.headers, body: req.body ?? null, headersTimeout: req.deadlineMs, bodyTimeout: req.deadlineMs },
         handler,
       );
     } catch (e) {

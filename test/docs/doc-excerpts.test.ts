@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../gateway/paths.js';
 
-const GUIDES = ['add-a-provider.md', 'plugins.md'];
+const GUIDES = ['add-a-provider.md', 'plugins.md', 'outbound.md'];
 
 for (const name of GUIDES) {
   t.test(`docs/${name}`, async (tt) => {

@@ -53,6 +53,8 @@ export interface GatewayOptions {
   enabled?: string[];
   /** server.workers (GATEWAY_WORKERS); default 1. */
   workers?: number;
+  /** More environment for the process (provider secrets and settings). */
+  env?: Record<string, string>;
 }
 
 export interface Answer {
@@ -132,6 +134,7 @@ function envFor(o: GatewayOptions): Record<string, string> {
     GATEWAY_WORKERS: String(o.workers ?? 1),
     JACKPOT_RGS_HMAC_SECRET: JACKPOT_SECRET,
     PREDICTION_MARKETS_HMAC_SECRET: PREDICTION_SECRET,
+    ...o.env,
   });
 }
 
