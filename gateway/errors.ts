@@ -82,6 +82,8 @@ export const REQUEST_ERRORS = {
   GW_ERR_STORE_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'state store unavailable' },
   GW_ERR_WALLET_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'wallet unavailable' },
   GW_ERR_WALLET_REJECTED: { canonical: 'INTERNAL_ERROR', message: 'wallet rejected the operation' },
+  GW_ERR_GRANT_UNKNOWN: { canonical: 'SESSION_EXPIRED', message: 'unknown, expired or already used' },
+  GW_ERR_TOKEN_INVALID: { canonical: 'SESSION_INVALID', message: 'token missing, invalid or expired' },
   GW_ERR_INTERNAL: { canonical: 'INTERNAL_ERROR', message: 'internal error' },
 } as const satisfies Record<string, { canonical: CanonicalCode; message: string }>;
 

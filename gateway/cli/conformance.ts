@@ -15,6 +15,7 @@ import type { WalletCall, WalletClient } from '../wallet/wallet-client.js';
 import { loadProviders } from '../config/load-providers.js';
 import { cliContext, offlineDeps } from './context.js';
 import { baseUrlOverrides, ExampleProvider, runOutboundExample } from './outbound-examples.js';
+import { CAPTURE_REF, captureAll, insertCaptures } from './captures.js';
 
 /**
  * One fresh sandbox ledger per provider (routed by the canonical body's `provider`), so a
@@ -96,7 +97,7 @@ export async function runExamples(configFile: string | undefined, ids: string[],
       const captured = new Map<string, string>();
       for (const ex of d.examples ?? []) {
         if (ex.outbound) {
-          const problem = await runOutboundExample(g.adminUrl, p, ex, stub, offline, resolved.secrets, subsetMatch).catch((e: unknown) => String(e));
+          const problem = await runOutboundExample(g.adminUrl, p, ex, stub, offline, resolved.secrets, subsetMatch, captured).catch((e: unknown) => String(e));
           results.push({ provider: d.id, name: ex.name, ok: problem === undefined, ...(problem ? { problem } : {}) });
         } else results.push(await runOne(g.publicUrl, d.id, ex, resolved, captured, d));
       }
@@ -111,12 +112,13 @@ export async function runExamples(configFile: string | undefined, ids: string[],
 async function runOne(base: string, id: string, ex: ExampleConfig, resolved: ReturnType<typeof resolveSecrets>, captured: Map<string, string>, d: Parameters<typeof signRequest>[0]): Promise<ExampleResult> {
   const r = ex.request!;
   const method = r.method ?? 'POST';
-  const sub = r.path.replace(/\{capture:([A-Za-z0-9_]+)\}/g, (_m, n: string) => encodeURIComponent(captured.get(n) ?? `unknown-${n}`));
+  const sub = r.path.replace(CAPTURE_REF, (_m, n: string) => encodeURIComponent(captured.get(n) ?? `unknown-${n}`));
   const path = `/${id}${sub}`;
-  const bodyText = r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+  const bodyText = insertCaptures(r.body === undefined ? '' : typeof r.body === 'string' ? r.body : JSON.stringify(r.body), captured, true);
+  const exHeaders = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, insertCaptures(v, captured, false)]));
   const now = Date.now() + (r.timestamp_offset_s ?? 0) * 1000;
-  const signed = r.sign === false ? { headers: { 'content-type': 'application/json' } } : signRequest(d, resolved, { method, path, body: Buffer.from(bodyText), now, ...(r.headers ? { headers: r.headers } : {}) });
-  const headers = { ...signed.headers, ...Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
+  const signed = r.sign === false ? { headers: { 'content-type': 'application/json' } } : signRequest(d, resolved, { method, path, body: Buffer.from(bodyText), now, ...(r.headers ? { headers: exHeaders } : {}) });
+  const headers = { ...signed.headers, ...Object.fromEntries(Object.entries(exHeaders).map(([k, v]) => [k.toLowerCase(), v])) };
   const sent = r.tamper ? bodyText.replace(/.$/, (ch) => ` ${ch}`) : bodyText;
   try {
     const res = await fetch(`${base}${path}`, { method, headers, ...(sent ? { body: sent } : {}) });
@@ -132,10 +134,7 @@ async function runOne(base: string, id: string, ex: ExampleConfig, resolved: Ret
       const m = subsetMatch(ex.expect.body, json);
       if (m) return { provider: id, name: ex.name, ok: false, problem: m };
     }
-    for (const [name, src] of Object.entries(ex.capture ?? {})) {
-      const v = src.slice(5).split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), json);
-      if (v !== undefined) captured.set(name, String(v));
-    }
+    captureAll(ex.capture, json, captured);
     return { provider: id, name: ex.name, ok: true };
   } catch (e) {
     return { provider: id, name: ex.name, ok: false, problem: String(e) };

@@ -9,11 +9,15 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CompiledProvider } from '../compile/compile-provider.js';
 import { compileVerify } from '../compile/compile-verify.js';
-import type { Descriptor, ExampleConfig } from '../compile/descriptor.js';
+import type { CallConfig, Descriptor, ExampleConfig } from '../compile/descriptor.js';
+import type { SignConfig } from '../outbound/outbound-config.js';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { jwtVerify } from 'jose';
 import type { EngineDeps } from '../compile/engine.js';
 import type { ConfigProblem } from '../compile/problem.js';
 import { compose, type RequestContext } from '../pipeline/context.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { captureAll } from './captures.js';
 
 interface Recorded {
   method: string;
@@ -59,7 +63,7 @@ export class ExampleProvider {
 
 /** Environment variables of the settings a descriptor's base URLs read, pointed at `url`. */
 export function baseUrlOverrides(d: Descriptor, url: string): Record<string, string> {
-  const texts = [d.outbound?.base_url, d.sessions?.call.base_url, d.sessions?.demo_call?.base_url, ...Object.values(d.catalogs ?? {}).map((c) => c.call.base_url), ...Object.values(d.outbound?.tokens ?? {}).map((t) => t.call.base_url)];
+  const texts = [d.outbound?.base_url, d.sessions?.call?.base_url, d.sessions?.demo_call?.base_url, d.sessions?.launch?.base_url, ...Object.values(d.catalogs ?? {}).map((c) => c.call.base_url), ...Object.values(d.outbound?.tokens ?? {}).map((t) => t.call.base_url)];
   const out: Record<string, string> = {};
   for (const t of texts) {
     for (const m of (t ?? '').matchAll(/\{setting\.([A-Za-z0-9_]+)\}/g)) {
@@ -70,22 +74,52 @@ export function baseUrlOverrides(d: Descriptor, url: string): Record<string, str
   return out;
 }
 
-/** Whether the recorded request passes the descriptor's default outbound recipe, run as a verifier. */
+/** Every call of a descriptor with its method, a matcher of its path, and the recipe it signs with. */
+function callsOf(d: Descriptor): { method: string; path: RegExp; sign: SignConfig | undefined }[] {
+  const calls: (CallConfig | undefined)[] = [d.sessions?.call, d.sessions?.demo_call, ...Object.values(d.catalogs ?? {}).map((c) => c.call), ...Object.values(d.outbound?.tokens ?? {}).map((t) => t.call)];
+  return calls
+    .filter((c): c is CallConfig => c !== undefined)
+    .map((c) => {
+      const re = c.path.split(/\{[^{}]+\}/).map((lit) => lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
+      const sign = c.sign ?? d.outbound?.sign;
+      return { method: c.method ?? 'POST', path: new RegExp(`${re}$`), sign: sign === 'none' ? undefined : sign };
+    });
+}
+
+/**
+ * Whether the recorded request passes the recipe of the call that sent it, run as the gateway's
+ * own verifier, and its JWT (if the recipe mints one) verifies with the public half of the key.
+ */
 async function verifies(p: CompiledProvider, r: Recorded, deps: EngineDeps, secrets: ReadonlyMap<string, Buffer>): Promise<string | undefined> {
-  const recipe = p.descriptor.outbound?.sign;
-  if (!recipe) return 'the descriptor has no outbound.sign recipe to verify with';
-  const { jwt: _jwt, ...verify } = recipe;
-  const problems: ConfigProblem[] = [];
-  const stages = compileVerify(verify, ['outbound', 'sign'], { provider: p.id, secrets, settings: {}, deps, store: new MemoryStore() }, problems, true);
-  if (problems.length) return problems.map((x) => x.message).join('; ');
-  const { handler } = compose(stages, async () => ({ status: 200, body: '' }));
-  const ctx: RequestContext = { requestId: 'verify', method: r.method, path: r.path, query: r.query.toString(), headers: r.headers, raw: r.raw, now: Date.now(), params: {} };
-  try {
-    await handler(ctx);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
+  const call = callsOf(p.descriptor).find((c) => c.method === r.method && c.path.test(r.path));
+  if (!call) return `no call of the descriptor sends ${r.method} ${r.path}`;
+  if (!call.sign) return 'the call that sent it is unsigned';
+  const { jwt, ...recipe } = call.sign;
+  if (Object.keys(recipe).length > 0) {
+    const problems: ConfigProblem[] = [];
+    const stages = compileVerify(recipe, ['outbound', 'sign'], { provider: p.id, secrets, settings: {}, deps, store: new MemoryStore() }, problems, true);
+    if (problems.length) return problems.map((x) => x.message).join('; ');
+    const { handler } = compose(stages, async () => ({ status: 200, body: '' }));
+    const ctx: RequestContext = { requestId: 'verify', method: r.method, path: r.path, query: r.query.toString(), headers: r.headers, raw: r.raw, now: Date.now(), params: {} };
+    try {
+      await handler(ctx);
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
+  if (jwt) {
+    const pem = secrets.get(jwt.key);
+    const value = r.headers[(jwt.header ?? 'Authorization').toLowerCase()];
+    const prefix = jwt.prefix ?? 'Bearer ';
+    if (!pem || typeof value !== 'string' || !value.startsWith(prefix)) return 'no JWT in the request';
+    try {
+      const { payload } = await jwtVerify(value.slice(prefix.length), createPublicKey(createPrivateKey(pem)), { algorithms: [jwt.algorithm] });
+      if (jwt.body_digest && payload[jwt.body_digest.claim] !== createHash(jwt.body_digest.hash ?? 'sha256').update(r.raw).digest(jwt.body_digest.encoding ?? 'base64')) return 'the JWT body digest does not match the body';
+    } catch (e) {
+      return `the JWT does not verify (${(e as Error).message})`;
+    }
+  }
+  return undefined;
 }
 
 function headerNames(h: IncomingHttpHeaders): Set<string> {
@@ -95,7 +129,7 @@ function headerNames(h: IncomingHttpHeaders): Set<string> {
 /**
  * Runs one outbound example; returns the first problem, or undefined when it passes.
  */
-export async function runOutboundExample(adminUrl: string, p: CompiledProvider, ex: ExampleConfig, stub: ExampleProvider, deps: EngineDeps, secrets: ReadonlyMap<string, Buffer>, subsetMatch: (e: unknown, a: unknown, at?: string) => string | undefined): Promise<string | undefined> {
+export async function runOutboundExample(adminUrl: string, p: CompiledProvider, ex: ExampleConfig, stub: ExampleProvider, deps: EngineDeps, secrets: ReadonlyMap<string, Buffer>, subsetMatch: (e: unknown, a: unknown, at?: string) => string | undefined, captured?: Map<string, string>): Promise<string | undefined> {
   const o = ex.outbound!;
   stub.reset(o.exchanges.map((x) => x.answer));
   let res: Response;
@@ -133,11 +167,16 @@ export async function runOutboundExample(adminUrl: string, p: CompiledProvider, 
       if (m) return m;
     }
     if (want.signed === true) {
+      // Verified with the recipe of the call that sent it (outbound.sign, or the call's own).
       const why = await verifies(p, got, deps, secrets);
       if (why) return `${at}: the signature does not verify with the gateway's verifier (${why})`;
     }
   }
   if (ex.expect.status !== undefined && res.status !== ex.expect.status) return `admin status: expected ${ex.expect.status}, got ${res.status} ${text.slice(0, 200)}`;
-  if (ex.expect.body !== undefined) return subsetMatch(ex.expect.body, json);
+  if (ex.expect.body !== undefined) {
+    const m = subsetMatch(ex.expect.body, json);
+    if (m) return m;
+  }
+  if (captured) captureAll(ex.capture, json, captured);
   return undefined;
 }

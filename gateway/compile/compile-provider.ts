@@ -18,6 +18,8 @@ import type { EngineDeps } from './engine.js';
 import { ConfigProblem } from './problem.js';
 import type { ResolvedSecrets } from './resolve-secrets.js';
 import { compileOutbound, type CompiledOutbound } from '../outbound/compile-outbound.js';
+import { compileIssued } from '../issued/compile-issued.js';
+import { compileServeRoute, corsStage, preflightHandler } from './compile-serve.js';
 
 export interface RouteMatch {
   handler: Handler;
@@ -109,6 +111,7 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
     if (e instanceof ConfigProblem) problems.push(e);
     else throw e;
   }
+  const issued = compileIssued(d, resolved, amounts, deps, problems);
   const indexWalletTx = d.routes.some((r) => r.operation === 'rollback' && r.map?.reference_wallet_transaction_id !== undefined);
   const awaitTimeoutMs = d.limits?.await_timeout_ms ?? deps.settings.awaitTimeoutMs;
   const walletTimeoutMs = d.limits?.wallet_timeout_ms ?? deps.settings.walletTimeoutMs;
@@ -148,22 +151,36 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
         }
       }
     }
+    const served = list.filter((x) => x.cfg.serve);
+    if (served.length > 0 && served.length < list.length) {
+      problems.push(new ConfigProblem(['routes', served[0]!.index], `${k} mixes a served route with wallet routes`, 'give the served route its own path'));
+      continue;
+    }
+    const isServe = served.length > 0;
     const isRead = list.every((x) => x.cfg.operation === 'balance' || x.cfg.operation === 'authenticate');
-    const shared = [...(isRead ? verifyForReads() : verifyForMoney())];
+    // Served routes are called by browsers and widgets: the provider's verify block is not theirs.
+    const shared = isServe ? [] : [...(isRead ? verifyForReads() : verifyForMoney())];
     const method = list[0]!.cfg.method ?? 'POST';
-    const needsBody = method !== 'GET' && method !== 'DELETE';
-    shared.push(parseJsonStage({ allowEmpty: !needsBody }));
+    const needsBody = method !== 'GET' && method !== 'DELETE' && !(isServe && list.every((x) => x.cfg.serve && !('redeem' in x.cfg.serve)));
+    if (!(isServe && method === 'GET')) shared.push(parseJsonStage({ allowEmpty: !needsBody }));
     // Fallback (no `when`) last, so specific routes are tried first.
     const ordered = [...list.filter((x) => x.cfg.when), ...fallbacks];
     const compiled = ordered
-      .map((x) => ({ cfg: x.cfg, compiled: errors ? compileRoute(x.cfg, ['routes', x.index], { descriptor: d, amounts, settings, errors, deps, indexWalletTx, awaitTimeoutMs, walletTimeoutMs }, problems) : undefined }))
+      .map((x) => {
+        if (!errors) return { cfg: x.cfg, compiled: undefined };
+        const env = { descriptor: d, amounts, settings, errors, deps, indexWalletTx, awaitTimeoutMs, walletTimeoutMs };
+        return { cfg: x.cfg, compiled: x.cfg.serve ? compileServeRoute(x.cfg, ['routes', x.index], { ...env, issued }, problems) : compileRoute(x.cfg, ['routes', x.index], env, problems) };
+      })
       .filter((x): x is { cfg: RouteConfig; compiled: CompiledRoute } => x.compiled !== undefined);
     if (compiled.length !== list.length) continue;
+    const cors = compiled.find((c) => c.compiled.cors)?.compiled.cors;
+    if (cors) shared.unshift(corsStage(cors));
     const { handler } = compose(shared, dispatcher(compiled, settings));
     table.push({ method, segments: splitPattern(list[0]!.cfg.path), handler });
+    if (cors) table.push({ method: 'OPTIONS', segments: splitPattern(list[0]!.cfg.path), handler: preflightHandler(cors, method) });
     for (const c of compiled) listing.push({ route: c.compiled, shared });
   }
-  const outbound = compileOutbound(d, resolved, amounts, deps, problems);
+  const outbound = compileOutbound(d, resolved, amounts, deps, problems, issued);
   if (problems.length > before || !errors) return undefined;
 
   const frozenTable = Object.freeze(table);

@@ -38,10 +38,13 @@ export interface CompiledRoute {
   readonly name: string;
   readonly method: string;
   readonly path: string;
-  readonly operation: RouteConfig['operation'];
+  /** The canonical operation, or what a `serve` route does (`redeem session_request` …). */
+  readonly operation: string;
   readonly when?: RouteConfig['when'];
   readonly stages: readonly Stage[];
   readonly handler: Handler;
+  /** Browser origins allowed (serve routes with `cors`): the provider answers their preflight. */
+  readonly cors?: { readonly origins: ReadonlySet<string>; readonly maxAgeS: number };
 }
 
 const KEY_FIELD = /\{([a-z_]+)\}/g;
@@ -62,7 +65,7 @@ export function compileKeyTemplate(template: string, provider: string): (c: Cano
   };
 }
 
-function responseOf(route: RouteConfig, at: Path, env: RouteEnv): { cfg: ResponseConfig; path: Path } {
+export function responseOf(route: RouteConfig, at: Path, env: RouteEnv): { cfg: ResponseConfig; path: Path } {
   const r = route.response;
   if (r !== undefined && typeof r === 'object') return { cfg: r, path: [...at, 'response'] };
   const name = r ?? 'default';

@@ -17,6 +17,9 @@
  * | `input.field` | (outbound calls) the operator's request: session fields, catalogue query parameters |
  * | `secret.name` | (outbound calls) a provider secret, as text: credentials a token call sends |
  * | `answer.a.b` | (outbound answers) a path into the provider's parsed JSON answer |
+ * | `grant.field` | a one-time grant the gateway issued or redeemed: its `id`, `expires_at` and carried fields |
+ * | `issued.token` / `issued.expires_at` | (templates) the token the gateway just minted |
+ * | `claims.name` | (templates) a claim of the token a route verified |
  *
  * Each expression compiles once into an accessor; nothing is parsed per request.
  */
@@ -26,9 +29,11 @@ import type { RequestContext } from '../pipeline/context.js';
 export type Accessor = (ctx: RequestContext) => unknown;
 
 export const REQUEST_ROOTS = ['body', 'header', 'param', 'query', 'signature', 'setting'] as const;
-export const TEMPLATE_ROOTS = [...REQUEST_ROOTS, 'canonical', 'outcome', 'error', 'now', 'request'] as const;
-/** What an outbound call's path, query, headers and body may read. */
-export const OUTBOUND_ROOTS = ['input', 'setting', 'secret', 'now', 'request'] as const;
+export const TEMPLATE_ROOTS = [...REQUEST_ROOTS, 'canonical', 'outcome', 'error', 'now', 'request', 'grant', 'issued', 'claims'] as const;
+/** What an outbound call's path, query, headers and body may read (and a launch URL the gateway makes). */
+export const OUTBOUND_ROOTS = ['input', 'setting', 'secret', 'now', 'request', 'grant'] as const;
+/** What the claims of a token the gateway issues may read. */
+export const CLAIM_ROOTS = ['grant', 'setting', 'now', 'request'] as const;
 /** What an outbound call's answer mapping may read. */
 export const ANSWER_ROOTS = ['answer', 'input', 'setting', 'now'] as const;
 export type SourceRoot = (typeof TEMPLATE_ROOTS)[number] | (typeof OUTBOUND_ROOTS)[number] | (typeof ANSWER_ROOTS)[number];
@@ -212,6 +217,22 @@ export function compileSource(
     case 'answer': {
       const walk = walker(rest ? splitPath(rest, text) : []);
       get = (ctx) => walk(ctx.answer);
+      break;
+    }
+    case 'grant': {
+      const walk = walker(splitPath(needName('field'), text));
+      get = (ctx) => walk(ctx.grant);
+      break;
+    }
+    case 'issued': {
+      const field = needName('field');
+      if (field !== 'token' && field !== 'expires_at') throw new SourceSyntaxError(`unknown issued field \`${field}\``, 'use issued.token or issued.expires_at');
+      get = (ctx) => ctx.issued?.[field];
+      break;
+    }
+    case 'claims': {
+      const walk = walker(splitPath(needName('claim'), text));
+      get = (ctx) => walk(ctx.claims);
       break;
     }
     case 'secret': {

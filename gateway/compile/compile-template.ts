@@ -22,7 +22,7 @@ export interface TemplateEnv {
 
 type As = 'raw' | 'string' | 'amount' | 'number' | 'boolean';
 
-function isRef(node: unknown): node is { $from: string; $as?: As; $default?: unknown } {
+function isRef(node: unknown): node is { $from: string | string[]; $as?: As; $default?: unknown } {
   return node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, '$from');
 }
 
@@ -58,13 +58,23 @@ function converter(as: As, env: TemplateEnv): (v: unknown, ctx: RequestContext) 
  */
 export function compileTemplate(node: unknown, path: Path, env: TemplateEnv): Render {
   if (isRef(node)) {
-    let get: (ctx: RequestContext) => unknown;
-    try {
-      get = compileSource(node.$from, env.roots ?? TEMPLATE_ROOTS, env.settings, env.scope).get;
-    } catch (e) {
-      if (e instanceof SourceSyntaxError) throw new ConfigProblem([...path, '$from'], e.message, e.hint);
-      throw e;
-    }
+    // Several sources: the first present wins ([input.theme, setting.theme]).
+    const texts = Array.isArray(node.$from) ? node.$from : [node.$from];
+    const gets = texts.map((text, i) => {
+      try {
+        return compileSource(text, env.roots ?? TEMPLATE_ROOTS, env.settings, env.scope).get;
+      } catch (e) {
+        if (e instanceof SourceSyntaxError) throw new ConfigProblem(Array.isArray(node.$from) ? [...path, '$from', i] : [...path, '$from'], e.message, e.hint);
+        throw e;
+      }
+    });
+    const get = gets.length === 1 ? gets[0]! : (ctx: RequestContext): unknown => {
+      for (const g of gets) {
+        const v = g(ctx);
+        if (v !== undefined && v !== null && v !== '') return v;
+      }
+      return undefined;
+    };
     const convert = converter(node.$as ?? 'raw', env);
     const fallback = node.$default;
     return (ctx) => {

@@ -7,6 +7,14 @@ import type { MappingConfig } from './compile-mapping.js';
 import type { VerifyConfig } from './compile-verify.js';
 import type { SecretConfig, SettingConfig } from './resolve-secrets.js';
 import type { CallConfig, CatalogConfig, OutboundConfig, SessionsConfig } from '../outbound/outbound-config.js';
+import type { GrantConfig } from '../issued/grants.js';
+import type { IssuedTokenConfig } from '../issued/compile-issued.js';
+
+/** What a public route the gateway answers itself does (no wallet operation behind it). */
+export type ServeConfig =
+  | { redeem: string; id: string; mint: string }
+  | { jwks: string }
+  | { verify_token: string; from: string };
 
 export interface ResponseConfig {
   status?: number;
@@ -20,6 +28,12 @@ export interface RouteConfig {
   path: string;
   when?: Record<string, string | number | boolean | (string | number | boolean)[]>;
   operation: Operation;
+  /** Instead of `operation`: a public route the gateway answers itself (grants, tokens, JWKS). */
+  serve?: ServeConfig;
+  /** Rows of the error table overridden for this route (e.g. an unknown session request is 404). */
+  errors?: Partial<Record<CanonicalCode, unknown>>;
+  /** Browser origins allowed to call this route (CORS; the origin of each URL is taken). */
+  cors?: { origins: string[]; max_age_s?: number };
   map?: Partial<Record<CanonicalField, MappingConfig>>;
   response?: string | ResponseConfig;
   idempotency?: { key?: string; guard?: boolean };
@@ -71,6 +85,8 @@ export interface Descriptor {
   outbound?: OutboundConfig;
   sessions?: SessionsConfig;
   catalogs?: Record<string, CatalogConfig>;
+  grants?: Record<string, GrantConfig>;
+  issue?: Record<string, IssuedTokenConfig>;
 }
 
 export type { CallConfig };

@@ -4,7 +4,14 @@
  * variable (fatal when listed in providers.enabled), unless the gateway runs in sandbox mode, where
  * the descriptor's `sandbox` value is used and announced loudly (CONTRACT §2).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
+/** A private key made for this process only (sandbox mode): PKCS#8 PEM. */
+function generatedKey(type: 'rsa' | 'ec-p256' | 'ed25519'): string {
+  const pair = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : type === 'ec-p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519');
+  return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
 
 export interface SecretConfig {
   env: string;
@@ -13,6 +20,8 @@ export interface SecretConfig {
   encoding?: 'utf8' | 'base64' | 'hex';
   strip_prefix?: string;
   pem?: boolean;
+  /** In sandbox mode only, an unset secret is a freshly generated private key of this type (PEM). */
+  sandbox_generate?: 'rsa' | 'ec-p256' | 'ed25519';
 }
 
 export interface SettingConfig {
@@ -40,7 +49,8 @@ function decode(text: string, cfg: SecretConfig): Buffer | undefined {
   if (cfg.strip_prefix && t.startsWith(cfg.strip_prefix)) t = t.slice(cfg.strip_prefix.length);
   if (cfg.pem) {
     if (t.includes('-----BEGIN')) return Buffer.from(t.replace(/\\n/g, '\n'), 'utf8');
-    return Buffer.from(readFileSync(t, 'utf8'), 'utf8');
+    // A path, or several separated by commas (key rotation: the current key's file first).
+    return Buffer.from(t.split(',').map((f) => readFileSync(f.trim(), 'utf8')).join('\n'), 'utf8');
   }
   switch (cfg.encoding ?? 'utf8') {
     case 'utf8':
@@ -67,6 +77,9 @@ export function resolveSecrets(
     if (text === undefined || text === '') {
       if (sandbox && cfg.sandbox !== undefined) {
         text = cfg.sandbox;
+        out.sandboxed.push(name);
+      } else if (sandbox && cfg.sandbox_generate) {
+        text = generatedKey(cfg.sandbox_generate);
         out.sandboxed.push(name);
       } else {
         if (cfg.required !== false) out.missing.push(cfg.env);

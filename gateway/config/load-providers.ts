@@ -93,7 +93,14 @@ export async function loadProviders(opts: {
     if (resolved.invalid.length > 0) continue;
     const problems: ConfigProblem[] = [];
     const compiled = compileProvider(d, resolved, deps, problems);
-    for (const p of problems) out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
+    // A YAML anchor used twice (`<<: *page`) compiles twice: its problem is reported once.
+    const seenAt = new Set<string>();
+    for (const p of problems) {
+      const diag = diagnosticAt(src, p.path, p.code, p.message, p.hint);
+      const k = `${diag.line}:${diag.col}:${diag.message}`;
+      if (!seenAt.has(k)) out.diagnostics.push(diag);
+      seenAt.add(k);
+    }
     if (!compiled) continue;
     if (resolved.sandboxed.length > 0) {
       out.warnings.push(`SANDBOX MODE: provider ${d.id} runs on its descriptor's sandbox secret(s) ${resolved.sandboxed.join(', ')} — never use this in production; set ${Object.entries(d.secrets ?? {}).filter(([n]) => resolved.sandboxed.includes(n)).map(([, s]) => s.env).join(', ')}`);

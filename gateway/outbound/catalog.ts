@@ -8,13 +8,24 @@ import type { CompiledCall } from './compile-call.js';
 import { outboundError } from './outbound-error.js';
 
 export const DEFAULT_MAX_PAGES = 100;
+/** Items a catalogue may hold in all: bounds the memory one admin request can take. */
+export const DEFAULT_MAX_ITEMS = 100_000;
+/** The whole catalogue's deadline (every page), not one page's. */
+export const DEFAULT_CATALOG_TIMEOUT_MS = 60_000;
 /** What a catalogue call's answer may give. */
 export const CATALOG_ANSWER = ['items', 'next_cursor', 'next_url', 'has_more'] as const;
+
+export interface CatalogLimits {
+  maxPages: number;
+  maxItems: number;
+  timeoutMs: number;
+}
 
 export interface CatalogFeature {
   readonly name: string;
   readonly query: readonly string[];
   readonly maxPages: number;
+  readonly limits: CatalogLimits;
   readonly call: CompiledCall;
   readonly unavailable: string | undefined;
   fetch(params: URLSearchParams, requestId: string): Promise<unknown[]>;
@@ -26,12 +37,14 @@ function text(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function catalogFeature(provider: string, name: string, query: readonly string[], maxPages: number, call: CompiledCall, unavailable: string | undefined): CatalogFeature {
+export function catalogFeature(provider: string, name: string, query: readonly string[], limits: CatalogLimits, call: CompiledCall, unavailable: string | undefined): CatalogFeature {
   const label = `catalog ${name}`;
+  const { maxPages, maxItems, timeoutMs } = limits;
   return Object.freeze({
     name,
     query,
     maxPages,
+    limits,
     call,
     unavailable,
     async fetch(params: URLSearchParams, requestId: string): Promise<unknown[]> {
@@ -44,13 +57,17 @@ export function catalogFeature(provider: string, name: string, query: readonly s
       const items: unknown[] = [];
       const seen = new Set<string>();
       let next: { cursor?: string; url?: string } = {};
+      const deadline = Date.now() + timeoutMs;
       for (let page = 1; ; page++) {
         if (page > maxPages) throw outboundError('PROVIDER_UNAVAILABLE', `${label}: the provider's catalogue did not end within ${maxPages} pages`);
+        if (Date.now() > deadline) throw outboundError('PROVIDER_UNAVAILABLE', `${label}: the provider's catalogue did not end within ${timeoutMs} ms`);
         const pageInput = next.cursor !== undefined ? { ...input, cursor: next.cursor } : input;
         const a = await call.run(pageInput, { requestId, ...(next.url !== undefined ? { url: next.url } : {}) });
         const got = a.fields['items'];
         if (!Array.isArray(got)) throw outboundError('PROVIDER_UNAVAILABLE', `${label}: page ${page} of the provider's answer has no list of items`);
-        items.push(...got);
+        if (items.length + got.length > maxItems) throw outboundError('PROVIDER_UNAVAILABLE', `${label}: the provider's catalogue has more than ${maxItems} items`);
+        // One at a time: a spread of a page with 100k+ items would overflow the call stack.
+        for (const item of got) items.push(item);
         const url = text(a.fields['next_url']);
         const cursor = text(a.fields['next_cursor']);
         const more = a.fields['has_more'];

@@ -55,6 +55,12 @@ export interface CallEnv {
   tokens: ReadonlyMap<string, CompiledToken>;
   /** Token names declared (compiled or not): a call naming one that failed is not reported twice. */
   declaredTokens?: ReadonlySet<string>;
+  /** The environment variable behind a setting or secret, for "X is not set" messages. */
+  envName?: (kind: 'setting' | 'secret', name: string) => string;
+}
+
+function envNameOf(env: CallEnv, kind: 'setting' | 'secret', name: string): string {
+  return env.envName?.(kind, name) ?? `${kind} ${name}`;
 }
 
 /** What a use of a call (sessions, catalogues, tokens) lets it read and expects of its answer. */
@@ -83,7 +89,7 @@ export interface CompiledCall {
   /** The base URL's origin; undefined when the base URL is not configured. */
   readonly origin: string | undefined;
   readonly steps: readonly { name: string; detail: string }[];
-  /** Settings the call needs and that are unset (the feature is unavailable until they are set). */
+  /** Variables the call needs that are unset (settings, optional signing secrets): the feature is unavailable until they are set. */
   readonly missing: readonly string[];
   run(input: Record<string, unknown>, opts?: RunOptions): Promise<CallAnswer>;
 }
@@ -117,8 +123,15 @@ function compileBase(cfg: CallConfig, at: Path, env: CallEnv, missing: string[])
   const where = cfg.base_url !== undefined ? [...at, 'base_url'] : ['outbound', 'base_url'];
   if (text === undefined) throw new ConfigProblem(at, 'the call has no base URL', 'set outbound.base_url (e.g. "{setting.base_url}") or base_url on the call');
   const tpl = compileText(text, where, ['setting'], env.settings, {}, false);
-  for (const s of tpl.sources) if (env.settings[s.slice('setting.'.length)] === undefined) missing.push(s);
-  if (missing.length > 0) return undefined;
+  let unset = false;
+  for (const s of tpl.sources) {
+    const name = s.slice('setting.'.length);
+    if (env.settings[name] === undefined) {
+      missing.push(envNameOf(env, 'setting', name));
+      unset = true;
+    }
+  }
+  if (unset) return undefined;
   const rendered = tpl.render({} as RequestContext);
   let url: URL;
   try {
@@ -143,11 +156,28 @@ interface CompiledSigner {
   sign(r: Rendered): Promise<void>;
 }
 
-function compileSigner(sign: SignConfig | 'none' | undefined, at: Path, env: CallEnv, tenv: Parameters<typeof compileTemplate>[2]): CompiledSigner | undefined {
+/** The secrets a recipe signs with (the first of a rotation list), declared but left unset. */
+function unsetSigningSecrets(sign: SignConfig, env: CallEnv): string[] {
+  const names = [
+    ...(sign.credentials ?? []).map((c) => (Array.isArray(c.secret) ? c.secret[0] : c.secret)),
+    sign.signature?.secrets?.[0],
+    sign.signature?.signing_key,
+    sign.jwt?.key,
+  ].filter((n): n is string => n !== undefined);
+  return names.filter((n) => env.declaredSecrets.has(n) && !env.secrets.has(n));
+}
+
+function compileSigner(sign: SignConfig | 'none' | undefined, at: Path, env: CallEnv, tenv: Parameters<typeof compileTemplate>[2], missing: string[]): CompiledSigner | undefined {
   if (sign === undefined || sign === 'none') return undefined;
   const resolved = { secrets: env.secrets as Map<string, Buffer>, settings: env.settings as Record<string, string | undefined> };
   const { jwt, ...recipe } = sign;
   const hasRecipe = Object.keys(recipe).length > 0;
+  // An optional secret left unset makes the calls unavailable (503), not the provider invalid.
+  const unset = unsetSigningSecrets(sign, env);
+  if (unset.length > 0) {
+    missing.push(...unset.map((n) => envNameOf(env, 'secret', n)));
+    return { detail: `not configured (${unset.join(', ')} unset)`, sign: async () => undefined };
+  }
   if (hasRecipe) {
     // Signing a dummy request at load time finds an unset or unusable key now, not per call.
     const probe = signWithRecipe(recipe, resolved, { method: 'POST', path: '/', body: Buffer.from('{}'), now: 0 });
@@ -245,7 +275,7 @@ export function compileCall(cfg: CallConfig, at: Path, env: CallEnv, use: CallUs
   const headers = attempt(() => compileHeaders(env, cfg, at, tenv));
   const body = cfg.body !== undefined ? attempt(() => compileTemplate(cfg.body, [...at, 'body'], tenv)) : undefined;
   if (cfg.body !== undefined && (method === 'GET' || method === 'DELETE')) problems.push(new ConfigProblem([...at, 'body'], `a ${method} call sends no body`, 'remove body:, or use POST'));
-  const signer = attempt(() => compileSigner(cfg.sign ?? env.outbound?.sign, cfg.sign !== undefined ? [...at, 'sign'] : ['outbound', 'sign'], env, tenv));
+  const signer = attempt(() => compileSigner(cfg.sign ?? env.outbound?.sign, cfg.sign !== undefined ? [...at, 'sign'] : ['outbound', 'sign'], env, tenv, missing));
   let token: CompiledToken | undefined;
   let tokenFailed = false;
   if (cfg.token !== undefined) {
@@ -275,6 +305,8 @@ export function compileCall(cfg: CallConfig, at: Path, env: CallEnv, use: CallUs
       if (url.origin !== base!.origin) throw outboundError('PROVIDER_UNAVAILABLE', `${label}: the provider's next link points at another origin (${url.origin}); not followed`);
     } else {
       url = new URL(base!.origin + basePath + pathTpl.render(ctx));
+      // Belt and braces: whatever the path rendered to, the call stays below the base URL.
+      if (url.origin !== base!.origin || !url.pathname.startsWith(`${basePath}/`)) throw outboundError('INVALID_REQUEST', `${label}: the request's values do not make a path below the provider's base URL`);
       for (const [k, r] of query) {
         const v = asText(r?.(ctx));
         if (v !== undefined) url.searchParams.append(k, v);
@@ -351,7 +383,7 @@ export function compileCall(cfg: CallConfig, at: Path, env: CallEnv, use: CallUs
     steps,
     missing,
     async run(input: Record<string, unknown>, opts: RunOptions = {}): Promise<CallAnswer> {
-      if (!base) throw outboundError('PROVIDER_NOT_CONFIGURED', `${label}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+      if (!base || missing.length > 0) throw outboundError('PROVIDER_NOT_CONFIGURED', `${label}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
       const started = Date.now();
       let status: number | string = 'error';
       try {

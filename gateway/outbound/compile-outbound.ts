@@ -10,11 +10,18 @@ import type { EngineDeps } from '../compile/engine.js';
 import { ConfigProblem } from '../compile/problem.js';
 import type { ResolvedSecrets } from '../compile/resolve-secrets.js';
 import { JsonNumber } from '../json/json-number.js';
-import { catalogFeature, CATALOG_ANSWER, DEFAULT_MAX_PAGES, type CatalogFeature } from './catalog.js';
+import { catalogFeature, CATALOG_ANSWER, DEFAULT_CATALOG_TIMEOUT_MS, DEFAULT_MAX_ITEMS, DEFAULT_MAX_PAGES, type CatalogFeature } from './catalog.js';
 import { compileCall, type CallEnv, type CompiledCall, type CompiledToken } from './compile-call.js';
 import type { CallConfig, TokenConfig } from './outbound-config.js';
 import { outboundError } from './outbound-error.js';
-import { sessionFeature, SESSION_FIELDS, type SessionFeature } from './sessions.js';
+import { callLauncher, sessionFeature, SESSION_FIELDS, type Launcher, type SessionFeature } from './sessions.js';
+import type { CompiledIssued } from '../issued/compile-issued.js';
+import { compileTemplate } from '../compile/compile-template.js';
+import { OUTBOUND_ROOTS } from '../compile/compile-source.js';
+import { compileText } from './text-template.js';
+import { collectProblem } from '../compile/problem.js';
+import type { SessionsConfig } from './outbound-config.js';
+import type { RequestContext } from '../pipeline/context.js';
 import { TokenCache } from './token-cache.js';
 
 export interface CompiledOutbound {
@@ -31,6 +38,7 @@ const SESSION_ANSWER = ['launch_url', 'session_token', 'expires_at'];
 const TOKEN_ANSWER = ['token', 'expires_in'];
 const NO_INPUT: ReadonlySet<string> = new Set();
 const DEFAULT_RENEW_BEFORE_S = 60;
+const DEFAULT_FAILURE_BACKOFF_S = 5;
 
 /**
  * Environment variables a feature needs and that are unset: `setting.x` / `secret.x` read without a
@@ -52,6 +60,15 @@ function unsetRefs(node: unknown, d: Descriptor, resolved: ResolvedSecrets, out:
   const o = node as Record<string, unknown>;
   if (typeof o['$from'] === 'string') {
     if (!Object.hasOwn(o, '$default')) check(o['$from']);
+    return;
+  }
+  if (Array.isArray(o['$from'])) {
+    // A chain needs only one source set; it is missing when none can be (or an input may fill it).
+    const chain = o['$from'] as string[];
+    if (Object.hasOwn(o, '$default') || chain.some((src) => !/^(setting|secret)\./.test(src))) return;
+    const miss = new Set<string>();
+    for (const src of chain) unsetRefs({ $from: src }, d, resolved, miss);
+    if (miss.size === chain.length) for (const m of miss) out.add(m);
     return;
   }
   for (const v of Object.values(o)) unsetRefs(v, d, resolved, out);
@@ -79,10 +96,10 @@ function tokenFetcher(name: string, cfg: TokenConfig, call: CompiledCall): () =>
  * @returns the compiled outbound half (undefined when the descriptor declares none), with
  *   `problems` filled for every mistake.
  */
-export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amounts: AmountRules, deps: EngineDeps, problems: ConfigProblem[]): CompiledOutbound | undefined {
+export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amounts: AmountRules, deps: EngineDeps, problems: ConfigProblem[], issued: CompiledIssued): CompiledOutbound | undefined {
   if (!d.outbound && !d.sessions && !d.catalogs) return undefined;
   const tokens = new Map<string, CompiledToken & { call: CompiledCall }>();
-  const env: CallEnv = { provider: d.id, outbound: d.outbound, settings: resolved.settings, secrets: resolved.secrets, declaredSecrets: new Set(Object.keys(d.secrets ?? {})), amounts, deps, tokens, declaredTokens: new Set(Object.keys(d.outbound?.tokens ?? {})) };
+  const env: CallEnv = { provider: d.id, outbound: d.outbound, settings: resolved.settings, secrets: resolved.secrets, declaredSecrets: new Set(Object.keys(d.secrets ?? {})), amounts, deps, tokens, declaredTokens: new Set(Object.keys(d.outbound?.tokens ?? {})), envName: (kind, name) => (kind === 'setting' ? d.settings?.[name]?.env : d.secrets?.[name]?.env) ?? `${kind} ${name}` };
   const tokenMissing = new Map<string, Set<string>>();
 
   for (const [name, cfg] of Object.entries(d.outbound?.tokens ?? {})) {
@@ -94,15 +111,15 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
     const call = compileCall(cfg.call, [...at, 'call'], env, { label: `token ${name}`, inputFields: NO_INPUT, answerNames: TOKEN_ANSWER, requiredAnswer: ['token'] }, problems);
     if (!call) continue;
     const renewMs = (cfg.renew_before_s ?? DEFAULT_RENEW_BEFORE_S) * 1000;
-    tokens.set(name, { name, call, cache: new TokenCache(tokenFetcher(name, cfg, call), renewMs, deps.now), header: (cfg.header ?? 'Authorization').toLowerCase(), prefix: cfg.prefix ?? 'Bearer ' });
-    const miss = new Set(call.missing.map((s) => d.settings?.[s.slice('setting.'.length)]?.env ?? s));
+    tokens.set(name, { name, call, cache: new TokenCache(tokenFetcher(name, cfg, call), renewMs, deps.now, (cfg.failure_backoff_s ?? DEFAULT_FAILURE_BACKOFF_S) * 1000), header: (cfg.header ?? 'Authorization').toLowerCase(), prefix: cfg.prefix ?? 'Bearer ' });
+    const miss = new Set(call.missing);
     unsetRefs(cfg.call, d, resolved, miss);
     tokenMissing.set(name, miss);
   }
 
   /** Unset variables of a call and of the token it uses, as one reason (or undefined). */
-  const reasonFor = (calls: readonly (CallConfig | undefined)[]): string | undefined => {
-    const miss = new Set<string>();
+  const reasonFor = (calls: readonly (CallConfig | undefined)[], ...compiled: (CompiledCall | undefined)[]): string | undefined => {
+    const miss = new Set<string>(compiled.flatMap((c) => c?.missing ?? []));
     for (const c of calls) {
       if (!c) continue;
       unsetRefs(c, d, resolved, miss);
@@ -122,9 +139,20 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
       if (!inputFields.has(f)) problems.push(new ConfigProblem(['sessions', 'require', i], `\`${f}\` is not a field of a session request`, `known: ${SESSION_FIELDS.join(', ')}`));
     });
     if (s.demo && s.demo_call) problems.push(new ConfigProblem(['sessions', 'demo'], 'demo: true and demo_call are exclusive', 'keep demo_call for an own demo endpoint, or demo: true to use call'));
-    const call = compileCall(s.call, ['sessions', 'call'], env, use, problems);
-    const demoCall = s.demo_call ? compileCall(s.demo_call, ['sessions', 'demo_call'], env, { ...use, label: 'demo sessions' }, problems) : undefined;
-    if (call && (!s.demo_call || demoCall)) sessions = sessionFeature(s, call, demoCall, deps, d.id, reasonFor([s.call, s.demo_call]));
+    if ((s.call === undefined) === (s.grant === undefined)) {
+      problems.push(new ConfigProblem(['sessions'], 'sessions need exactly one of call (the provider opens the session) and grant (the gateway issues it)', 'add call: {…}, or grant: NAME with launch: {…}'));
+    } else if (s.call) {
+      const call = compileCall(s.call, ['sessions', 'call'], env, use, problems);
+      const demoCall = s.demo_call ? compileCall(s.demo_call, ['sessions', 'demo_call'], env, { ...use, label: 'demo sessions' }, problems) : undefined;
+      if (call && (!s.demo_call || demoCall)) sessions = sessionFeature(s, callLauncher(call, demoCall), demoCall, deps, d.id, reasonFor([s.call, s.demo_call], call, demoCall));
+    } else {
+      const launcher = grantLauncher(s, issued, env, problems);
+      const miss = new Set<string>();
+      unsetRefs(s.launch, d, resolved, miss);
+      // The tokens the session will be redeemed for must not be minted without their claims (an iss).
+      unsetRefs(d.issue, d, resolved, miss);
+      if (launcher) sessions = sessionFeature(s, launcher, undefined, deps, d.id, miss.size ? `${[...miss].join(', ')} ${miss.size > 1 ? 'are' : 'is'} not set` : undefined);
+    }
   }
 
   const catalogs = new Map<string, CatalogFeature>();
@@ -132,10 +160,11 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
     const inputFields = new Set<string>([...(c.query ?? []), 'cursor']);
     const call = compileCall(c.call, ['catalogs', name, 'call'], env, { label: `catalog ${name}`, inputFields, answerNames: CATALOG_ANSWER, requiredAnswer: ['items'] }, problems);
     if (c.call.answer && c.call.answer['next_cursor'] !== undefined && c.call.answer['next_url'] !== undefined) problems.push(new ConfigProblem(['catalogs', name, 'call', 'answer'], 'next_cursor and next_url are exclusive', 'a provider pages by cursor or by next link'));
-    if (call) catalogs.set(name, catalogFeature(d.id, name, c.query ?? [], c.max_pages ?? DEFAULT_MAX_PAGES, call, reasonFor([c.call])));
+    const limits = { maxPages: c.max_pages ?? DEFAULT_MAX_PAGES, maxItems: c.max_items ?? DEFAULT_MAX_ITEMS, timeoutMs: c.timeout_ms ?? DEFAULT_CATALOG_TIMEOUT_MS };
+    if (call) catalogs.set(name, catalogFeature(d.id, name, c.query ?? [], limits, call, reasonFor([c.call], call)));
   }
 
-  const callLines = (title: string, call: CompiledCall, extra: readonly string[] = [], unavailable?: string): string[] => [
+  const callLines = (title: string, call: { steps: readonly { name: string; detail: string }[] }, extra: readonly string[] = [], unavailable?: string): string[] => [
     `  ${title}${unavailable ? ` — NOT CONFIGURED: ${unavailable}` : ''}`,
     ...extra.map((e) => `       ${e}`),
     ...call.steps.map((st, i) => `    ${String(i + 1).padStart(2)}. ${st.name.padEnd(18)} ${st.detail}`),
@@ -149,10 +178,10 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
       const out: string[] = [];
       for (const [name, t] of tokens) out.push('', ...callLines(`token ${name} (for calls naming token: ${name})`, t.call));
       if (sessions) {
-        out.push('', ...callLines('POST /v1/sessions → sessions', sessions.call, sessions.describe, sessions.unavailable));
+        out.push('', ...callLines('POST /v1/sessions → sessions', sessions.launcher, sessions.describe, sessions.unavailable));
         if (sessions.demoCall) out.push('', ...callLines('POST /v1/sessions {demo: true} → demo sessions', sessions.demoCall, [], sessions.unavailable));
       }
-      for (const [name, c] of catalogs) out.push('', ...callLines(`GET /v1/providers/${d.id}/catalog/${name}${c.query.length ? ` ?${c.query.join('&')}` : ''} (at most ${c.maxPages} pages)`, c.call, [], c.unavailable));
+      for (const [name, c] of catalogs) out.push('', ...callLines(`GET /v1/providers/${d.id}/catalog/${name}${c.query.length ? ` ?${c.query.join('&')}` : ''} (at most ${c.maxPages} pages, ${c.limits.maxItems} items, ${c.limits.timeoutMs} ms)`, c.call, [], c.unavailable));
       return out;
     },
     listing(): Record<string, unknown> {
@@ -163,4 +192,50 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
       };
     },
   });
+}
+
+/**
+ * Sessions the gateway issues itself: a one-time grant carrying the session fields, handed to the
+ * operator inside a launch URL (`{setting.widget_base_url}?session_request_id={grant.id}&…`); the
+ * widget redeems it on a served route. `expires_at` is the grant's.
+ */
+function grantLauncher(s: SessionsConfig, issued: CompiledIssued, env: CallEnv, problems: ConfigProblem[]): Launcher | undefined {
+  const grant = issued.grants.get(s.grant!);
+  if (!grant) {
+    problems.push(new ConfigProblem(['sessions', 'grant'], `no grant named \`${s.grant}\``, `declare it under grants: (known: ${[...issued.grants.keys()].join(', ') || 'none'})`));
+    return undefined;
+  }
+  if (!s.launch) {
+    problems.push(new ConfigProblem(['sessions'], 'sessions with a grant need launch: {base_url, query}', 'say where the launch URL points and how it carries the grant id'));
+    return undefined;
+  }
+  const scope = { inputFields: new Set<string>(SESSION_FIELDS) };
+  const tenv = { amounts: env.amounts, settings: env.settings, roots: OUTBOUND_ROOTS, scope };
+  const base = collectProblem(problems, () => compileText(s.launch!.base_url, ['sessions', 'launch', 'base_url'], ['setting'], env.settings, {}, false));
+  const query = Object.entries(s.launch.query ?? {}).map(([k, node]) => [k, collectProblem(problems, () => compileTemplate(node, ['sessions', 'launch', 'query', k], tenv))] as const);
+  if (!base || query.some(([, r]) => !r)) return undefined;
+  const now = env.deps.now;
+  return {
+    steps: [
+      { name: 'issue-grant', detail: `grant ${grant.name}: ${grant.describe}, kept in the store` },
+      { name: 'launch-url', detail: `${s.launch.base_url}?${query.map(([k]) => k).join('&')}` },
+    ],
+    async launch(input) {
+      const record = await grant.issue(input, now()).catch((e: unknown) => {
+        throw outboundError('PROVIDER_UNAVAILABLE', `sessions: the session request could not be stored (${e instanceof Error ? e.name : 'error'})`);
+      });
+      const ctx = { requestId: '', method: 'POST', path: '', query: '', headers: {}, raw: Buffer.alloc(0), now: now(), params: {}, input, grant: record } as RequestContext;
+      let url: URL;
+      try {
+        url = new URL(base.render(ctx));
+      } catch {
+        throw outboundError('PROVIDER_NOT_CONFIGURED', 'sessions: the launch base URL is not a URL');
+      }
+      for (const [k, r] of query) {
+        const v = r!(ctx);
+        if (v !== undefined && v !== null) url.searchParams.set(k, typeof v === 'object' && 'raw' in (v as object) ? String((v as { raw: unknown }).raw) : String(v));
+      }
+      return { launch_url: url.toString(), expires_at: record['expires_at'] };
+    },
+  };
 }

@@ -65,6 +65,8 @@ export interface TokenConfig {
   renew_before_s?: number;
   /** Lifetime when the answer says none. */
   default_lifetime_s?: number;
+  /** After a failed login, sessions fail at once for this long instead of logging in again. */
+  failure_backoff_s?: number;
 }
 
 export interface OutboundConfig {
@@ -85,7 +87,12 @@ export interface SessionsConfig {
   lifetime_s?: number;
   /** true: demo sessions go through `call` (reading `input.demo`). */
   demo?: boolean;
-  call: CallConfig;
+  /** The provider's session call; or, with `grant`, none: the gateway issues the session itself. */
+  call?: CallConfig;
+  /** A one-time grant (`grants:`) issued per session, redeemed later on a served route. */
+  grant?: string;
+  /** With `grant`: the launch URL handed to the operator (the grant's id in its query). */
+  launch?: { base_url: string; query?: Record<string, unknown> };
   /** Demo sessions through their own call (e.g. an unsigned demo endpoint). */
   demo_call?: CallConfig;
 }
@@ -94,5 +101,8 @@ export interface CatalogConfig {
   /** Admin query parameters passed on as `input.NAME`. */
   query?: string[];
   max_pages?: number;
+  max_items?: number;
+  /** Deadline of the whole catalogue (every page). */
+  timeout_ms?: number;
   call: CallConfig;
 }

@@ -5,14 +5,15 @@
  * `{provider, launch_url, session_token?, expires_at?}`.
  */
 import { randomUUID } from 'node:crypto';
-import { normalizeDecimal } from '../amount/decimal.js';
+import { currencyExponent } from '../amount/currencies.js';
+import { decimalPlaces, normalizeDecimal } from '../amount/decimal.js';
 import type { EngineDeps } from '../compile/engine.js';
 import type { CompiledCall } from './compile-call.js';
 import type { SessionsConfig } from './outbound-config.js';
 import { outboundError, OutboundError } from './outbound-error.js';
 
 /** The fields of an admin session request (CONTRACT §6), readable as `input.*` by session calls. */
-export const SESSION_FIELDS = ['player_id', 'currency', 'game_id', 'player_name', 'language', 'device', 'country', 'demo', 'return_url', 'balance', 'session_id'] as const;
+export const SESSION_FIELDS = ['player_id', 'currency', 'game_id', 'player_name', 'language', 'device', 'country', 'demo', 'return_url', 'balance', 'session_id', 'theme'] as const;
 
 export interface SessionRequest {
   provider: string;
@@ -27,6 +28,7 @@ export interface SessionRequest {
   return_url?: string;
   balance?: string | number;
   session_id?: string;
+  theme?: string;
 }
 
 export interface SessionAnswer {
@@ -37,8 +39,25 @@ export interface SessionAnswer {
   session_id?: string;
 }
 
+/** How a session is opened once the request is complete: a provider call, or a grant the gateway issues. */
+export interface Launcher {
+  /** Inspect lines. */
+  readonly steps: readonly { name: string; detail: string }[];
+  launch(input: Record<string, unknown>, demo: boolean, requestId: string): Promise<Record<string, unknown>>;
+}
+
+/** A launcher over the provider's session call (and its demo call). */
+export function callLauncher(call: CompiledCall, demoCall: CompiledCall | undefined): Launcher {
+  return {
+    steps: call.steps,
+    async launch(input, demo, requestId) {
+      return (await (demo && demoCall ? demoCall : call).run(input, { requestId })).fields;
+    },
+  };
+}
+
 export interface SessionFeature {
-  readonly call: CompiledCall;
+  readonly launcher: Launcher;
   readonly demoCall: CompiledCall | undefined;
   /** Why the feature cannot run (unset settings), or undefined. */
   readonly unavailable: string | undefined;
@@ -52,12 +71,32 @@ function text(v: unknown): string | undefined {
   return typeof v === 'object' ? undefined : String(v);
 }
 
+/**
+ * The operator's balance as an exact decimal: a string, or a number kept as written (the admin
+ * listener hands it over as its JSON text, never through a float); at most the currency's decimals.
+ */
+function exactBalance(v: unknown, currency: unknown, deps: EngineDeps): string {
+  const d = normalizeDecimal(String(v));
+  if (d === undefined) throw outboundError('INVALID_REQUEST', 'balance must be a non-negative decimal without an exponent, e.g. "97.50"');
+  if (d.replace('.', '').replace(/^0+/, '').length > 18) throw outboundError('INVALID_REQUEST', 'balance has too many digits');
+  const exp = typeof currency === 'string' ? currencyExponent(currency, deps.settings.currencies) : undefined;
+  if (typeof currency === 'string' && exp === undefined) throw outboundError('INVALID_REQUEST', `unknown currency ${currency}`);
+  if (exp !== undefined && decimalPlaces(d) > exp) throw outboundError('INVALID_REQUEST', `balance has more decimals than ${String(currency)} allows (${exp})`);
+  return d;
+}
+
 /** The wallet's answer to a balance look-up, or the admin error it becomes. */
 async function walletBalance(deps: EngineDeps, provider: string, input: Record<string, unknown>, requestId: string): Promise<string> {
   const body: Record<string, unknown> = { request_id: requestId, provider, operation: 'balance', player_id: input['player_id'] };
   if (input['currency'] !== undefined) body['currency'] = input['currency'];
   const o = await deps.wallet.call({ operation: 'balance', body, requestId, timeoutMs: deps.settings.walletTimeoutMs });
-  if (o.class === 'success' && o.balance !== undefined) return o.balance;
+  if (o.class === 'success' && o.balance !== undefined) {
+    // A balance in another currency must never be handed to the provider as this one's.
+    if (o.currency !== undefined && input['currency'] !== undefined && o.currency !== input['currency']) {
+      throw outboundError('CURRENCY_MISMATCH', `the player's wallet balance is in ${o.currency}, the session asks for ${String(input['currency'])}`);
+    }
+    return o.balance;
+  }
   if (o.class === 'uncertain' || o.class === 'success') throw outboundError('WALLET_UNAVAILABLE', 'the player\'s balance could not be read from the wallet');
   if (o.code === 'PLAYER_NOT_FOUND') throw outboundError('PLAYER_NOT_FOUND', 'the wallet does not know this player');
   if (o.code === 'PLAYER_BLOCKED') throw outboundError('PLAYER_BLOCKED', 'the wallet reports this player as blocked');
@@ -65,7 +104,7 @@ async function walletBalance(deps: EngineDeps, provider: string, input: Record<s
 }
 
 /** @example compileSessions(cfg, call, demoCall, deps, 'solex-igsp', unavailable) */
-export function sessionFeature(cfg: SessionsConfig, call: CompiledCall, demoCall: CompiledCall | undefined, deps: EngineDeps, provider: string, unavailable: string | undefined): SessionFeature {
+export function sessionFeature(cfg: SessionsConfig, launcher: Launcher, demoCall: CompiledCall | undefined, deps: EngineDeps, provider: string, unavailable: string | undefined): SessionFeature {
   const required = cfg.require ?? [];
   const demoVia = demoCall ? 'demo_call' : cfg.demo ? 'call' : undefined;
   const describe = [
@@ -76,7 +115,7 @@ export function sessionFeature(cfg: SessionsConfig, call: CompiledCall, demoCall
     ...(cfg.lifetime_s ? [`expires_at = now + ${cfg.lifetime_s}s unless the answer says`] : []),
   ];
   return Object.freeze({
-    call,
+    launcher,
     demoCall,
     unavailable,
     describe,
@@ -89,15 +128,10 @@ export function sessionFeature(cfg: SessionsConfig, call: CompiledCall, demoCall
       if (unavailable) throw outboundError('PROVIDER_NOT_CONFIGURED', `sessions for ${provider} are not configured: ${unavailable}`);
       const input: Record<string, unknown> = {};
       for (const f of SESSION_FIELDS) if (req[f] !== undefined) input[f] = req[f];
-      if (input['balance'] !== undefined) {
-        const d = normalizeDecimal(String(input['balance']));
-        if (d === undefined) throw outboundError('INVALID_REQUEST', 'balance must be a non-negative decimal, e.g. "97.50"');
-        input['balance'] = d;
-      }
+      if (input['balance'] !== undefined) input['balance'] = exactBalance(input['balance'], input['currency'], deps);
       if (cfg.session_id === 'generate' && input['session_id'] === undefined) input['session_id'] = randomUUID();
       if (cfg.balance === 'wallet' && input['balance'] === undefined && !demo) input['balance'] = await walletBalance(deps, provider, input, requestId);
-      const answer = await (demo && demoCall ? demoCall : call).run(input, { requestId });
-      const f = answer.fields;
+      const f = await launcher.launch(input, demo, requestId);
       const launch = text(f['launch_url']);
       if (!launch) throw outboundError('PROVIDER_UNAVAILABLE', `sessions: the provider's answer has no launch URL`);
       const out: SessionAnswer = { provider, launch_url: launch };
@@ -105,7 +139,8 @@ export function sessionFeature(cfg: SessionsConfig, call: CompiledCall, demoCall
       if (token) out.session_token = token;
       const expires = text(f['expires_at']) ?? (cfg.lifetime_s ? new Date(deps.now() + cfg.lifetime_s * 1000).toISOString() : undefined);
       if (expires) out.expires_at = expires;
-      if (typeof input['session_id'] === 'string') out.session_id = input['session_id'];
+      // Echoed only where the provider was given it (generated or passed on), never as a pretence.
+      if (cfg.session_id === 'generate' && typeof input['session_id'] === 'string') out.session_id = input['session_id'];
       return out;
     },
   });

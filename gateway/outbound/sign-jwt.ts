@@ -20,6 +20,17 @@ export interface CompiledJwt {
   detail: string;
 }
 
+export type JwsAlgorithm = JwtConfig['algorithm'];
+
+/** Why `key` cannot sign `algorithm` (RSA keys need 2048 bits or more), or undefined when it can. */
+export function jwsKeyMismatch(algorithm: JwsAlgorithm, key: KeyObject): string | undefined {
+  const type = key.asymmetricKeyType ?? 'unknown';
+  if (!KEY_TYPES[algorithm].includes(type)) return `is a ${type} key, ${algorithm} needs ${KEY_TYPES[algorithm].join(' or ')}`;
+  if (algorithm === 'ES256' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return 'is not on P-256, which ES256 needs';
+  if (type.startsWith('rsa') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return `is a ${key.asymmetricKeyDetails?.modulusLength ?? 0}-bit RSA key; at least 2048 bits are required`;
+  return undefined;
+}
+
 /** Loads the private key and checks it fits the algorithm, at load time. */
 export function jwtKey(cfg: JwtConfig, at: Path, secrets: ReadonlyMap<string, Buffer>): KeyObject {
   const pem = secrets.get(cfg.key);
@@ -30,9 +41,8 @@ export function jwtKey(cfg: JwtConfig, at: Path, secrets: ReadonlyMap<string, Bu
   } catch {
     throw new ConfigProblem([...at, 'key'], `secret \`${cfg.key}\` is not a PEM private key`, 'give a PKCS#8 or PKCS#1 PEM private key (text or a path)', 'GW_ERR_CONFIG_SECRET');
   }
-  const type = key.asymmetricKeyType ?? 'unknown';
-  if (!KEY_TYPES[cfg.algorithm].includes(type)) throw new ConfigProblem([...at, 'key'], `secret \`${cfg.key}\` is a ${type} key, ${cfg.algorithm} needs ${KEY_TYPES[cfg.algorithm].join(' or ')}`, undefined, 'GW_ERR_CONFIG_SECRET');
-  if (cfg.algorithm === 'ES256' && key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new ConfigProblem([...at, 'key'], 'ES256 needs a P-256 key', undefined, 'GW_ERR_CONFIG_SECRET');
+  const why = jwsKeyMismatch(cfg.algorithm, key);
+  if (why) throw new ConfigProblem([...at, 'key'], `secret \`${cfg.key}\` ${why}`, undefined, 'GW_ERR_CONFIG_SECRET');
   return key;
 }
 

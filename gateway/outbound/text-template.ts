@@ -5,6 +5,7 @@
 import { compileSource, SourceSyntaxError, type SourceRoot, type SourceScope } from '../compile/compile-source.js';
 import { ConfigProblem, type Path } from '../compile/problem.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { outboundError } from './outbound-error.js';
 
 export interface TextTemplate {
   render(ctx: RequestContext): string;
@@ -15,6 +16,15 @@ export interface TextTemplate {
 }
 
 const HOLE = /\{([^{}]+)\}/g;
+
+/**
+ * A value placed in a path, encoded as segment text: `/`, `?` and `#` cannot split it. `.` and `..`
+ * are refused: URL parsers resolve them (even written %2E) as "this" or "the parent" segment.
+ */
+function pathSegment(v: string): string {
+  if (v === '.' || v === '..') throw outboundError('INVALID_REQUEST', `\`${v}\` cannot be a path segment`);
+  return encodeURIComponent(v);
+}
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -40,7 +50,7 @@ export function compileText(template: string, at: Path, roots: readonly SourceRo
       throw e;
     }
     sources.push(src);
-    pieces.push(encode ? (ctx) => encodeURIComponent(text(get(ctx))) : (ctx) => text(get(ctx)));
+    pieces.push(encode ? (ctx) => pathSegment(text(get(ctx))) : (ctx) => text(get(ctx)));
     last = m.index + m[0].length;
   }
   pieces.push(template.slice(last));

@@ -54,6 +54,12 @@ export interface RequestContext {
   input?: Record<string, unknown>;
   /** Outbound calls: the provider's parsed answer. */
   answer?: JsonValue;
+  /** A one-time grant issued or redeemed for this request (`id`, `expires_at`, carried fields). */
+  grant?: Record<string, unknown>;
+  /** The token minted for this request. */
+  issued?: { token: string; expires_at: string };
+  /** The claims of a token this request presented and the gateway verified. */
+  claims?: Record<string, unknown>;
 }
 
 /** A request handler: the composed pipeline is one. */

@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { stringifyJson } from '../json/stringify-json.js';
+import { JsonNumber, parseJson } from '../json/parse-json.js';
 import type { Logger } from '../log.js';
 import { OutboundError } from '../outbound/outbound-error.js';
 import type { SessionRequest } from '../outbound/sessions.js';
@@ -75,6 +76,12 @@ export function outboundAdmin(deps: OutboundAdminDeps): (req: IncomingMessage, r
     const problem = validate(req);
     if (problem) return fail(res, 400, 'INVALID_REQUEST', problem);
     const r = req as SessionRequest;
+    // A balance sent as a JSON number is taken exactly as written, not as the float JSON.parse made.
+    if (typeof r.balance === 'number') {
+      const exact = parseJson(body) as Record<string, unknown>;
+      const raw = exact['balance'];
+      r.balance = raw instanceof JsonNumber ? raw.raw : String(r.balance);
+    }
     const set = deps.providers();
     const p = set.byId.get(r.provider);
     if (!p) {

@@ -66,6 +66,7 @@ export class MemoryStore implements Store {
   /** Value: expiry time, so an eviction can tell whether it dropped a nonce that was still live. */
   private readonly nonces: LRUCache<string, number>;
   private readonly walletIndex: LRUCache<string, string>;
+  private readonly grants: LRUCache<string, string>;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly onEvent: StoreEventSink | undefined;
   private readonly lastWarn = new Map<string, number>();
@@ -97,6 +98,25 @@ export class MemoryStore implements Store {
       },
     });
     this.walletIndex = new LRUCache<string, string>({ ...common, maxSize: maxGroups });
+    this.grants = new LRUCache<string, string>({ ...common, maxSize: maxNonces });
+  }
+
+  async putGrant(scope: string, id: string, value: string, ttlMs: number): Promise<boolean> {
+    this.open();
+    const ttl = durationMs('ttlMs', ttlMs);
+    const k = JSON.stringify([scope, id]);
+    if (this.grants.has(k)) return false;
+    this.grants.set(k, value, { ttl });
+    return true;
+  }
+
+  async takeGrant(scope: string, id: string): Promise<string | undefined> {
+    this.open();
+    // One synchronous step: no other taker can run between the read and the delete.
+    const k = JSON.stringify([scope, id]);
+    const v = this.grants.get(k);
+    if (v !== undefined) this.grants.delete(k);
+    return v;
   }
 
   async rememberNonce(scope: string, nonce: string, ttlMs: number): Promise<boolean> {
@@ -222,6 +242,7 @@ export class MemoryStore implements Store {
     this.groups.clear();
     this.nonces.clear();
     this.walletIndex.clear();
+    this.grants.clear();
   }
 
   private open(): void {

@@ -115,6 +115,19 @@ export interface Store {
    */
   awaitKey(group: string, key: string, timeoutMs: number): Promise<AwaitResult>;
 
+  /**
+   * Keeps a one-time grant (e.g. a widget's session request) for `ttlMs`. Resolves `false`, and
+   * changes nothing, when `id` is already taken. Redis: one `SET key value NX PX ttl`.
+   */
+  putGrant(scope: string, id: string, value: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Takes a grant: its value, removed in the same atomic step, so of any number of concurrent takers
+   * (on any instance) exactly one gets it; undefined when unknown, expired or already taken.
+   * Redis: one Lua script (GET then DEL).
+   */
+  takeGrant(scope: string, id: string): Promise<string | undefined>;
+
   /** The group a wallet transaction id was indexed under by a commit, if any. */
   resolveWalletTransaction(scope: string, walletTxId: string): Promise<string | undefined>;
 

@@ -95,10 +95,10 @@ t.test('a descriptor left out by providers.enabled does not block start-up with 
 t.test('outbound calls: every reference checked at load time, each at its place', async (tt) => {
   tt.same(await problems(['outbound.yaml'], { OUTBOUND_SECRET: 's' }), [
     'outbound.yaml:20:32: secret `usr` is not declared (hint: declare it under secrets: (known: k))',
-    'outbound.yaml:23:23: `gam_id` is not a field of a session request (hint: known: player_id, currency, game_id, player_name, language, device, country, demo, return_url, balance, session_id)',
+    'outbound.yaml:23:23: `gam_id` is not a field of a session request (hint: known: player_id, currency, game_id, player_name, language, device, country, demo, return_url, balance, session_id, theme)',
     'outbound.yaml:25:11: setting `version` is not declared in `/{setting.version}/sessions` (hint: declare it under settings: (known: base_url))',
     'outbound.yaml:26:12: no outbound token named `logn` (hint: did you mean `login`?)',
-    "outbound.yaml:28:24: `input.player_idd`: the operator's request has no field `player_idd` (hint: did you mean input.player_id? (known: player_id, currency, game_id, player_name, language, device, country, demo, return_url, balance, session_id))",
+    "outbound.yaml:28:24: `input.player_idd`: the operator's request has no field `player_idd` (hint: did you mean input.player_id? (known: player_id, currency, game_id, player_name, language, device, country, demo, return_url, balance, session_id, theme))",
     "outbound.yaml:30:7: sessions needs answer.launch_url (hint: map it from the provider's answer, e.g. launch_url: answer.launch_url)",
     'outbound.yaml:30:18: sessions reads no answer field `launchurl` (hint: did you mean `launch_url`? (known: launch_url, session_token, expires_at))',
     'outbound.yaml:36:13: a GET call sends no body (hint: remove body:, or use POST)',

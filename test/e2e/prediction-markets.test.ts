@@ -5,13 +5,14 @@
  * `DELETE /v1/rollbacks/{wallet transaction id}` with an empty body.
  */
 import t from 'tap';
+import { TEST_JWT_KEY } from '../helpers/keys.js';
 import { createHmac, randomUUID } from 'node:crypto';
 import { startStubWallet, type StubWallet } from '../helpers/stub-wallet.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { isoSeconds, predictionHeaders } from '../helpers/sign.js';
 
 const SECRET = 'pm-test-secret';
-const env = { PREDICTION_MARKETS_HMAC_SECRET: SECRET };
+const env = { PREDICTION_MARKETS_HMAC_SECRET: SECRET, PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY };
 const MOUNT = '/prediction-markets';
 
 interface CallOpts {
@@ -62,7 +63,7 @@ t.test('known-answer vectors: HMAC over the raw body, and over the empty string 
   const wallet = await startStubWallet({ bettor_42: { currency: 'USD', balance: '500.00' } });
   tt.teardown(() => wallet.close());
   const at = Date.parse('2024-03-04T12:00:00Z');
-  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: 'platform-hmac-secret' }, walletUrl: wallet.url, enabled: ['prediction-markets'], now: () => at });
+  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: 'platform-hmac-secret', PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY }, walletUrl: wallet.url, enabled: ['prediction-markets'], now: () => at });
   const r = await gw.send('POST', `${MOUNT}/v1/withdrawals`, body, {
     'content-type': 'application/json',
     'x-payload-signature': 'd8384eaeab8d70cf281d21dbfb7182a3ff64694bee8d4fcdb9b9752a187fab98',

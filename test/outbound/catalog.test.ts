@@ -29,7 +29,7 @@ async function server(t: { teardown(fn: () => unknown): void }, answer: (path: s
   return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen };
 }
 
-function feature(base: string, cfg: CallConfig, maxPages = 10, query: string[] = []) {
+function feature(base: string, cfg: CallConfig, maxPages = 10, query: string[] = [], maxItems = 1000) {
   const env: CallEnv = {
     provider: 'acme',
     outbound: { base_url: '{setting.base_url}' },
@@ -43,7 +43,7 @@ function feature(base: string, cfg: CallConfig, maxPages = 10, query: string[] =
   const problems: ConfigProblem[] = [];
   const call = compileCall(cfg, ['catalogs', 'x', 'call'], env, { label: 'catalog x', inputFields: new Set([...query, 'cursor']), answerNames: CATALOG_ANSWER, requiredAnswer: ['items'] }, problems);
   if (!call) throw new Error(problems.map((p) => p.message).join('; '));
-  return catalogFeature('acme', 'x', query, maxPages, call, undefined);
+  return catalogFeature('acme', 'x', query, { maxPages, maxItems, timeoutMs: 10_000 }, call, undefined);
 }
 
 const LINKS: CallConfig = { method: 'GET', path: '/items', answer: { items: 'answer.items', next_url: 'answer._links.next.href' } };
@@ -81,4 +81,13 @@ t.test('a page without a list of items is a 502; an undeclared parameter a 400 b
   await t.rejects(feature(s.url, LINKS).fetch(new URLSearchParams(), 'r'), { status: 502, message: /page 1 .* has no list of items/ });
   await t.rejects(feature(s.url, LINKS, 10, ['since']).fetch(new URLSearchParams('until=x'), 'r'), { status: 400, message: /takes no query parameter `until` \(it takes since\)/ });
   t.equal(s.seen.length, 1);
+});
+
+t.test('bounds: a catalogue with too many items is a 502; a 200k-item page does not overflow the stack', async (t) => {
+  const big = await server(t, () => ({ items: Array.from({ length: 200_000 }, (_, i) => i) }));
+  const items = await feature(big.url, { ...LINKS, max_answer_bytes: 4 << 20 }, 10, [], 500_000).fetch(new URLSearchParams(), 'r');
+  t.equal(items.length, 200_000, 'a large page is collected whole');
+  const many = await server(t, (_p, q) => ({ items: Array.from({ length: 400 }, () => 'x'), _links: { next: { href: `/items?page=${Number(q.get('page') ?? '1') + 1}` } } }));
+  await t.rejects(feature(many.url, LINKS, 10, [], 1000).fetch(new URLSearchParams(), 'r'), { status: 502, message: /more than 1000 items/ });
+  t.equal(many.seen.length, 3, 'stopped at the page that went over');
 });

@@ -229,7 +229,7 @@ t.test('a base URL setting that is unset makes the call unavailable, not a load 
   (e.settings as Record<string, string | undefined>)['base_url'] = undefined;
   const { call, problems } = compile({ path: '/x', answer: { launch_url: 'answer.url' } }, e);
   t.same(problems, []);
-  t.same(call!.missing, ['setting.base_url']);
+  t.same(call!.missing, ['setting base_url']);
   await t.rejects(call!.run({}), { status: 503, code: 'PROVIDER_NOT_CONFIGURED' });
 });
 
@@ -238,4 +238,14 @@ t.test('error rows: status and answer fields, tried before the 2xx check', async
   const e = env({ base: srv.url });
   const { call } = compile({ path: '/x', answer: { launch_url: 'answer.url' }, errors: [{ status: 200, when: { 'answer.error': ['USER_BLOCKED', 'USER_NOT_FOUND'] }, reply: { status: 422, code: 'PLAYER_BLOCKED' } }] }, e);
   await t.rejects(call!.run({}), { status: 422, code: 'PLAYER_BLOCKED', providerStatus: 200 });
+});
+
+t.test('path values cannot climb out of the base path: . and .. are encoded, / cannot split a segment', async (t) => {
+  const srv = await capture(t);
+  const e = env({ base: `${srv.url}/api` });
+  const use: CallUse = { ...SESSION_USE, inputFields: new Set(['game_id']) };
+  const { call } = compile({ path: '/games/{input.game_id}/launch', answer: { launch_url: 'answer.url' } }, e, use);
+  for (const v of ['..', '.']) await t.rejects(call!.run({ game_id: v }), { status: 400, code: 'INVALID_REQUEST' }, `${v} is refused`);
+  for (const v of ['../../admin', 'a/b?c#d', '...']) await call!.run({ game_id: v });
+  t.same(srv.seen.map((r) => r.path), ['/api/games/..%2F..%2Fadmin/launch', '/api/games/a%2Fb%3Fc%23d/launch', '/api/games/.../launch'], 'nothing was sent for . and ..; the rest stays one segment');
 });

@@ -12,6 +12,7 @@
  * id (404, tombstone) and never forwarded; only withdrawals are reversible through this route.
  */
 import t from 'tap';
+import { TEST_JWT_KEY } from '../helpers/keys.js';
 import { startStubWallet } from '../helpers/stub-wallet.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { predictionHeaders } from '../helpers/sign.js';
@@ -21,7 +22,7 @@ const SECRET = 'pm-review-secret';
 t.test('DELETE /v1/rollbacks/{deposit wallet id} does not reverse the deposit', async (tt) => {
   const wallet = await startStubWallet();
   tt.teardown(() => wallet.close());
-  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: SECRET }, walletUrl: wallet.url, enabled: ['prediction-markets'] });
+  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: SECRET, PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY }, walletUrl: wallet.url, enabled: ['prediction-markets'] });
   const post = (route: string, body: object) => {
     const text = JSON.stringify(body);
     return gw.send('POST', `/prediction-markets/v1/${route}`, text, predictionHeaders(SECRET, text));

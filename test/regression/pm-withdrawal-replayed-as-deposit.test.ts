@@ -12,6 +12,7 @@
  * forwarded, as sportsbook already does with its shared `{provider}:{transaction_id}` key.
  */
 import t from 'tap';
+import { TEST_JWT_KEY } from '../helpers/keys.js';
 import { randomUUID } from 'node:crypto';
 import { startStubWallet } from '../helpers/stub-wallet.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -22,7 +23,7 @@ const SECRET = 'pm-review-secret';
 t.test('a captured withdrawal, replayed to /v1/deposits with fresh unsigned headers, credits nothing', async (tt) => {
   const wallet = await startStubWallet();
   tt.teardown(() => wallet.close());
-  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: SECRET }, walletUrl: wallet.url, enabled: ['prediction-markets'] });
+  const gw = await startTestGateway(tt, { env: { PREDICTION_MARKETS_HMAC_SECRET: SECRET, PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY }, walletUrl: wallet.url, enabled: ['prediction-markets'] });
   const body = JSON.stringify({ transaction_id: 'txn-1', bettor_id: 'player-1', amount: '10.50', currency: 'USD', metadata: { market_id: 'mkt-1' } });
   const signed = predictionHeaders(SECRET, body);
   const w = await gw.send('POST', '/prediction-markets/v1/withdrawals', body, signed);

@@ -12,6 +12,7 @@
  * with sandbox secrets, or redact the credential and signature headers).
  */
 import t from 'tap';
+import { TEST_JWT_KEY } from '../helpers/keys.js';
 import { createHmac } from 'node:crypto';
 import { exampleCurl } from '../../gateway/cli/serve.js';
 import { startTestGateway } from '../helpers/gateway.js';
@@ -21,6 +22,7 @@ const env = {
   SOLEX_IGSP_SECRET_KEY: 'solex-live-secret',
   SPORTSBOOK_SECURITY_HASH: 'sportsbook-live-hash',
   PREDICTION_MARKETS_HMAC_SECRET: 'pm-live-secret',
+  PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY,
 };
 
 function parse(curl: string): { headers: Record<string, string>; body: string } {

@@ -258,6 +258,28 @@ export function storeContract(t: Test, make: StoreFactory): void {
     t.equal(again.filter((r) => r.kind === 'claimed').length, 1, 'one takes over the lapsed claim');
   });
 
+  t.test('grants: kept for their TTL, taken once, scoped, never overwritten', async (t) => {
+    const s = await open(t);
+    t.equal(await s.putGrant('p1', 'g-1', '{"player":"a"}', 60_000), true);
+    t.equal(await s.putGrant('p1', 'g-1', '{"player":"b"}', 60_000), false, 'an id already taken is refused');
+    t.equal(await s.putGrant('p2', 'g-1', '{"player":"c"}', 60_000), true, 'another scope is another id');
+    t.equal(await s.takeGrant('p1', 'g-1'), '{"player":"a"}', 'the first value, verbatim');
+    t.equal(await s.takeGrant('p1', 'g-1'), undefined, 'taken once');
+    t.equal(await s.takeGrant('p2', 'g-1'), '{"player":"c"}');
+    t.equal(await s.takeGrant('p1', 'never'), undefined);
+    t.equal(await s.putGrant('p1', 'short', 'x', 100), true);
+    await sleep(250);
+    t.equal(await s.takeGrant('p1', 'short'), undefined, 'gone after its TTL');
+  });
+
+  t.test('50 concurrent takes of one grant: exactly one gets it', async (t) => {
+    const s = await open(t);
+    await s.putGrant('p', 'race', 'v', 60_000);
+    const got = await Promise.all(Array.from({ length: 50 }, () => s.takeGrant('p', 'race')));
+    t.equal(got.filter((v) => v === 'v').length, 1, 'one winner');
+    t.equal(got.filter((v) => v === undefined).length, 49, 'the others get nothing');
+  });
+
   t.test('wallet-tx index: commit writes it, resolve reads it, scoped by provider', async (t) => {
     const s = await open(t);
     const tok = token(t, await s.claim(req()));
@@ -335,6 +357,8 @@ export function storeContract(t: Test, make: StoreFactory): void {
       ['release', () => s.release({ group: GROUP, key: DEBIT, token: 'x' })],
       ['awaitKey', () => s.awaitKey(GROUP, DEBIT, 100)],
       ['resolveWalletTransaction', () => s.resolveWalletTransaction('p', 'w')],
+      ['putGrant', () => s.putGrant('p', 'g', 'v', 1_000)],
+      ['takeGrant', () => s.takeGrant('p', 'g')],
     ];
     for (const [name, call] of calls) await t.rejects(call(), StoreUnavailableError, name);
   });

@@ -71,3 +71,10 @@ t.test('bad requests and failures', async (t) => {
   const post = await fetch(`${r.gw.admin}/v1/providers/solex-igsp/catalog/games`, { method: 'POST' });
   t.equal(post.status, 405);
 });
+
+t.test("Solex refusing the operator's catalogue query is the operator's 400, not a 502", async (t) => {
+  const r = await outboundRig(t);
+  const res = await r.admin('/v1/providers/solex-igsp/catalog/games?limit=-1');
+  t.equal(res.status, 400, JSON.stringify(res.body));
+  t.match(res.body.error.message, /refused the catalogue query/);
+});

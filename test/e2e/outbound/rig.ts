@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TEST_JWT_KEY } from '../../helpers/keys.js';
 import { createLogger } from '../../../gateway/log.js';
 import { PROVIDERS_DIR, startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startStubJackpotRgs, startStubSolex, startStubSportsbook, type StubJackpotRgs, type StubSolex, type StubSportsbook } from '../../helpers/stub-providers.js';
@@ -76,6 +77,7 @@ export async function outboundRig(t: { teardown(fn: () => unknown): void }, o: {
     SPORTSBOOK_USERNAME: SECRETS.sbUser,
     SPORTSBOOK_PASSWORD: SECRETS.sbPassword,
     PREDICTION_MARKETS_HMAC_SECRET: SECRETS.pm,
+    PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY,
     ...o.env,
   };
   const gw = await startTestGateway(t, { env, walletUrl: wallet.url, log: createLogger('debug', (l) => void logs.push(l)), ...(o.providersDir ? { providersDir: o.providersDir } : {}) });

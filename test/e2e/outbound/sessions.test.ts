@@ -46,7 +46,6 @@ t.test('bad requests are refused with 400 before any call', async (t) => {
     ['an unknown field', { ...launch, colour: 'red' }],
     ['no provider', { player_id: 'p' }],
     ['an unknown provider', { ...launch, provider: 'nobody' }],
-    ['a provider with no sessions', { ...launch, provider: 'prediction-markets' }],
     ['a malformed balance', { ...solexSession, balance: '-5' }],
     ['a balance with an exponent', { ...solexSession, balance: '1e3' }],
     ['demo where the provider offers none', { provider: 'sportsbook', demo: true, currency: 'USD' }],
@@ -183,4 +182,33 @@ t.test('a provider whose outbound settings are unset: callbacks load, sessions a
   t.equal(res.body.error.code, 'PROVIDER_NOT_CONFIGURED');
   t.match(res.body.error.message, /JACKPOT_RGS_LAUNCH_URL_UNSET is not set/);
   t.equal(r.jackpot.requests.length, 0);
+});
+
+t.test('solex-igsp: a wallet balance in another currency is refused, not sent as this one', async (t) => {
+  const r = await outboundRig(t);
+  const res = await r.session({ ...solexSession, player_id: 'player-2', currency: 'USD' });
+  t.equal(res.status, 422, JSON.stringify(res.body));
+  t.equal(res.body.error.code, 'CURRENCY_MISMATCH');
+  t.equal(r.solex.requests.length, 0, 'Solex was not called');
+});
+
+t.test('an operator balance is exact: numbers as written, decimals checked against the currency', async (t) => {
+  const r = await outboundRig(t);
+  const send = (balance: string, currency = 'USD') =>
+    fetch(`${r.gw.admin}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"provider":"solex-igsp","player_id":"player-1","currency":"${currency}","game_id":"g","player_name":"P","balance":${balance}}` }).then(async (x) => ({ status: x.status, body: (await x.json()) as any }));
+  t.equal((await send('12.30')).status, 201);
+  t.match(r.solex.requests.at(-1)!.raw.toString(), /"balance":12\.3[,}]/, '12.30 as a number is 12.3 exactly');
+  t.equal((await send('0.30000000000000004')).status, 400, 'more decimals than USD allows');
+  t.equal((await send('"10.5"', 'JPY')).status, 400, 'JPY has no decimals');
+  t.equal((await send('1e3')).status, 400, 'no exponents');
+  t.equal((await send('123456789012345678901')).status, 400, 'too many digits');
+  t.equal((await send('"0.10"')).status, 201);
+  t.match(r.solex.requests.at(-1)!.raw.toString(), /"balance":0\.1[,}]/);
+});
+
+t.test('a jackpot session echoes no session_id the provider never got', async (t) => {
+  const r = await outboundRig(t);
+  const res = await r.session({ ...launch, session_id: 'op-ref-1' });
+  t.equal(res.status, 201);
+  t.notOk('session_id' in res.body);
 });

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { forbiddenInLogs, outboundRig, SECRETS } from './rig.js';
+import { forbiddenInLogs, outboundRig, providersWith, SECRETS } from './rig.js';
 
 const start = (user = 'player-1') => ({ provider: 'sportsbook', player_id: user, currency: 'USD', language: 'en' });
 
@@ -41,8 +41,12 @@ t.test('the token is renewed before it expires (a lifetime of 2 s is renewed aft
   t.equal(r.sportsbook.authCalls(), 1);
   await sleep(1100);
   const res = await r.session(start());
-  t.equal(res.status, 201);
+  t.equal(res.status, 201, 'answered with the token still valid while it is renewed in the background');
+  for (let i = 0; i < 50 && r.sportsbook.authCalls() < 2; i++) await sleep(10);
   t.equal(r.sportsbook.authCalls(), 2, 'renewed before the provider would refuse it');
+  t.equal((await r.session(start())).status, 201);
+  t.equal(r.sportsbook.issuedTokens.length, 2);
+  t.equal(r.sportsbook.requestsTo('/v2/start-session').at(-1)!.headers.authorization, `Bearer ${r.sportsbook.issuedTokens[1]}`, 'the next session carries the renewed token');
   t.equal(r.sportsbook.requestsTo('/v2/start-session').filter((c) => !c.signatureValid).length, 0, 'no call was ever sent with an expired token');
 });
 
@@ -62,7 +66,20 @@ t.test('20 concurrent sessions during a renewal: exactly one more token call', a
   r.sportsbook.authDelayMs = 300;
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => r.session(start(`p-${i}`))));
   t.ok(answers.every((a) => a.status === 201));
+  t.ok(answers.every((a) => a.ms < 280), `none waited for the held renewal (slowest ${Math.round(Math.max(...answers.map((a) => a.ms)))} ms)`);
+  await sleep(400);
   t.equal(r.sportsbook.authCalls(), 2, 'one renewal for the 20');
+});
+
+t.test('20 concurrent sessions after the token expired: they wait for one renewal', async (t) => {
+  const r = await outboundRig(t, { sportsbookTtlS: 2 });
+  t.equal((await r.session(start())).status, 201);
+  await sleep(2100);
+  r.sportsbook.authDelayMs = 300;
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => r.session(start(`e-${i}`))));
+  t.ok(answers.every((a) => a.status === 201), answers.map((a) => a.status).join(','));
+  t.equal(r.sportsbook.authCalls(), 2, 'one renewal for the 20');
+  t.equal(r.sportsbook.requestsTo('/v2/start-session').filter((c) => !c.signatureValid).length, 0, 'no call was sent with the expired token');
 });
 
 t.test('a 401 (token revoked early): one renewal, one retry, and the session succeeds', async (t) => {
@@ -99,8 +116,8 @@ t.test('a 401 on the retry too: 502, no loop', async (t) => {
   t.equal(r.sportsbook.requestsTo('/v2/start-session').length, 3, 'the first session, then the refused call and its one retry');
 });
 
-t.test('credentials refused: 502 naming the token call, one login attempt per session, no loop', async (t) => {
-  const r = await outboundRig(t);
+t.test('credentials refused: 502 naming the token call, one login attempt, then a back-off', async (t) => {
+  const r = await outboundRig(t, { providersDir: providersWith(t, { 'sportsbook.yaml': [['      renew_before_s: 60\n', '      renew_before_s: 60\n      failure_backoff_s: 1\n']] }) });
   r.sportsbook.acceptCredentials = false;
   const res = await r.session(start());
   t.equal(res.status, 502);
@@ -109,10 +126,12 @@ t.test('credentials refused: 502 naming the token call, one login attempt per se
   t.equal(r.sportsbook.authCalls(), 1, 'one login attempt');
   t.equal(r.sportsbook.requestsTo('/v2/start-session').length, 0, 'no session call without a token');
   const again = await r.session(start());
-  t.equal(again.status, 502);
-  t.equal(r.sportsbook.authCalls(), 2, 'a failed login is not cached: the next session tries once more');
+  t.equal(again.status, 502, 'inside the back-off: the same answer at once');
+  t.equal(r.sportsbook.authCalls(), 1, 'without another login');
   r.sportsbook.acceptCredentials = true;
-  t.equal((await r.session(start())).status, 201, 'and recovers when the login works again');
+  await sleep(1050);
+  t.equal((await r.session(start())).status, 201, 'after it, the next session logs in and recovers');
+  t.equal(r.sportsbook.authCalls(), 2);
   t.notOk(r.logs.some((l) => l.includes(SECRETS.sbPassword)), 'the password is never logged');
 });
 

@@ -10,6 +10,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TEST_JWT_KEY } from '../../helpers/keys.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
@@ -134,6 +135,7 @@ function envFor(o: GatewayOptions): Record<string, string> {
     GATEWAY_WORKERS: String(o.workers ?? 1),
     JACKPOT_RGS_HMAC_SECRET: JACKPOT_SECRET,
     PREDICTION_MARKETS_HMAC_SECRET: PREDICTION_SECRET,
+    PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY,
     ...o.env,
   });
 }
