@@ -109,7 +109,7 @@ export async function runExamples(configFile: string | undefined, ids: string[],
   return results;
 }
 
-async function runOne(base: string, id: string, ex: ExampleConfig, resolved: ReturnType<typeof resolveSecrets>, captured: Map<string, string>, d: Parameters<typeof signRequest>[0]): Promise<ExampleResult> {
+export async function runOne(base: string, id: string, ex: ExampleConfig, resolved: ReturnType<typeof resolveSecrets>, captured: Map<string, string>, d: Parameters<typeof signRequest>[0]): Promise<ExampleResult> {
   const r = ex.request!;
   const method = r.method ?? 'POST';
   const sub = r.path.replace(CAPTURE_REF, (_m, n: string) => encodeURIComponent(captured.get(n) ?? `unknown-${n}`));

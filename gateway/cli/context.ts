@@ -2,7 +2,7 @@
 import { loadGatewayConfig } from '../config/load-config.js';
 import { createSchemaChecker, loadSchemas } from '../config/schema-check.js';
 import type { EngineDeps } from '../compile/engine.js';
-import { engineSettings, defaultPluginDirs, sandboxLedger, type RuntimeConfig } from '../server/gateway.js';
+import { engineSettings, defaultPluginDirs, isSandboxWallet, sandboxLedger, type RuntimeConfig } from '../server/gateway.js';
 import { silentLogger } from '../log.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -24,7 +24,7 @@ export async function cliContext(configFile: string | undefined, env: Readonly<R
 
 /** Compile-time dependencies with an in-memory store and the sandbox ledger: no network. */
 export async function offlineDeps(c: CliContext, sandbox: boolean): Promise<EngineDeps> {
-  const settings = { ...engineSettings(c.config), sandbox: sandbox || c.config.wallet.url === 'sandbox' };
+  const settings = { ...engineSettings(c.config), sandbox: sandbox || isSandboxWallet(c.config) };
   return {
     store: new MemoryStore(),
     wallet: new SandboxWallet(sandboxLedger(c.config)),

@@ -42,7 +42,7 @@ export function sampleRequest(d: Descriptor, route: RouteConfig, opts: { transac
     let value: unknown = field === 'transaction_id' || field === 'reference_transaction_id' ? opts.transactionId ?? SAMPLES[field] : SAMPLES[field];
     if (field === 'amount') {
       const spec = typeof m === 'object' && 'amount' in m && m.amount ? m.amount : amountSpec;
-      value = spec.format === 'string' ? '1.00' : spec.format === 'number' ? new JsonNumber('1.00') : new JsonNumber(String(10 ** (spec.scale ?? 2)));
+      value = spec.format === 'string' ? '1.00' : spec.format === 'number' ? new JsonNumber('1.00') : new JsonNumber(String(10 ** (typeof spec.scale === 'number' ? spec.scale : 2)));
     }
     if (field === 'round_closed') value = true;
     if (field === 'metadata') value = typeof m === 'object' && 'parse' in m && m.parse === 'json' ? '{}' : {};

@@ -5,7 +5,7 @@ import cluster from 'node:cluster';
 import { createLogger } from '../log.js';
 import { ConfigError, formatDiagnostic } from '../errors.js';
 import { runWorker, WorkerPool } from '../server/cluster.js';
-import { drainMsOf, startGateway, type GatewayHandle } from '../server/gateway.js';
+import { drainMsOf, isSandboxWallet, startGateway, type GatewayHandle } from '../server/gateway.js';
 import { cliContext } from './context.js';
 import { sampleRequest } from './sample-request.js';
 
@@ -42,7 +42,7 @@ export async function serve(configFile: string | undefined): Promise<number> {
   const pool = workers > 1 ? new WorkerPool({ workers, log, stopTimeoutMs: drainMsOf(c.config) + 5000 }) : undefined;
   // With workers, this process keeps the admin API and the compiled descriptors; the workers serve.
   const g = await startGateway({ config: c.config, env: c.env, checker: c.checker, log, ...(pool ? { publicListener: false, cluster: pool } : {}) });
-  const sandbox = c.config.wallet.url === 'sandbox';
+  const sandbox = isSandboxWallet(c.config);
   for (const w of g.initial.warnings) log.warn(w);
   if (sandbox) log.warn('SANDBOX WALLET: wallet.url is `sandbox` — an in-memory demo ledger answers; no real money moves');
   for (const d of g.initial.disabled) log.warn('provider disabled', { provider: d.id, file: d.file, reason: d.reason });

@@ -21,7 +21,7 @@ export type MappingConfig =
       required?: boolean;
       default?: unknown;
       parse?: 'json';
-      amount?: { format: 'string' | 'number' | 'integer'; scale?: number; allow_exponent?: boolean };
+      amount?: { format: 'string' | 'number' | 'integer'; scale?: number | 'currency'; allow_exponent?: boolean };
       values?: Record<string, string | boolean | number>;
       transform?: { plugin: string; options?: unknown };
     };
@@ -133,14 +133,18 @@ function compileField(
     }
     if (transform) v = transform(v, ctx);
     switch (kind) {
-      case 'string':
-        return toStringValue(v, field);
+      case 'string': {
+        const text = toStringValue(v, field);
+        // A currency the wallet cannot know is refused here, on every operation (reads included).
+        if (field === 'currency' && text !== undefined && !amounts.knownCurrency(text)) throw createError('GW_ERR_REQUEST_FIELD_TYPE', `unknown currency ${JSON.stringify(text)}`);
+        return text;
+      }
       case 'boolean':
         return toBoolean(v, field);
       case 'object':
         return toObject(v, field);
       case 'amount':
-        return amounts.read(v, partial.currency, amountSpec);
+        return amounts.read(v, partial.currency, amountSpec, spec.amount?.scale === 'currency');
     }
   };
   return { field, required, read, describe: `${field}←${spec.from}${required ? '' : '?'}` };

@@ -10,6 +10,7 @@ import { idempotencyStage } from '../pipeline/stages/idempotency.js';
 import { resolveReferenceStage } from '../pipeline/stages/resolve-reference.js';
 import { respondHandler } from '../pipeline/stages/respond.js';
 import { rollbackPolicyStage } from '../pipeline/stages/rollback-policy.js';
+import { fillFromReversedStage } from '../pipeline/stages/fill-from-reversed.js';
 import { storeCheckStage } from '../pipeline/stages/store-check.js';
 import { walletStage, type RetryPolicy } from '../pipeline/stages/wallet-call.js';
 import { MONEY_OPERATIONS, type CanonicalRequest } from '../types.js';
@@ -114,6 +115,11 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
   if (money) {
     const hasWalletRef = op === 'rollback' && route.map?.reference_wallet_transaction_id !== undefined;
     if (hasWalletRef) stages.push(resolveReferenceStage(provider, deps.store));
+    if (op === 'rollback' && route.map?.player_id === undefined) {
+      // The rollback names no player: take it from the debit it reverses (every debit route's key).
+      const debitKeys = descriptor.routes.filter((r) => r.operation === 'debit').map((r) => compileKeyTemplate(r.idempotency?.key ?? '{provider}:{operation}:{transaction_id}', provider));
+      stages.push(fillFromReversedStage(provider, deps.store, debitKeys));
+    }
     stages.push(auditStage(provider, name, deps.log));
     const guard = route.idempotency?.guard ?? op === 'debit';
     // The lease outlives everything the owner may still do: wallet calls, retries, waiting.

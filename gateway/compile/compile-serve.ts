@@ -160,12 +160,18 @@ export function compileServeRoute(route: RouteConfig, at: Path, env: ServeEnv, p
           const id = idGet(ctx);
           if (id === undefined || id === null || id === '') throw createError('GW_ERR_REQUEST_FIELD_MISSING', `${serve.id} is required`);
           if (typeof id !== 'string' || !grant.wellFormed(id)) throw createError('GW_ERR_REQUEST_FIELD_TYPE', `${serve.id} is not a ${grant.name} id`);
-          const record = await grant.redeem(id, ctx.now).catch(storeFailure);
-          if (!record) throw createError('GW_ERR_GRANT_UNKNOWN');
-          ctx.grant = record;
-          ctx.issued = await mint.mint(ctx);
+          // Minted before the grant is consumed: only the caller whose consume wins gets its token.
+          const issued = await grant
+            .redeem(id, ctx.now, async (record) => {
+              const attemptCtx = { ...ctx, grant: record };
+              return { record, token: await mint.mint(attemptCtx) };
+            })
+            .catch(storeFailure);
+          if (!issued) throw createError('GW_ERR_GRANT_UNKNOWN');
+          ctx.grant = issued.record;
+          ctx.issued = issued.token;
           ctx.outcome = { class: 'success' };
-          log.info('grant redeemed', { provider: d.id, grant: grant.name, request_id: ctx.requestId, player_id: record['player_id'], token_expires_at: ctx.issued.expires_at });
+          log.info('grant redeemed', { provider: d.id, grant: grant.name, request_id: ctx.requestId, player_id: issued.record['player_id'], token_expires_at: ctx.issued.expires_at });
           return next(ctx);
         },
       });

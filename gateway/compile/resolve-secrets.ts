@@ -7,8 +7,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-/** A private key made for this process only (sandbox mode): PKCS#8 PEM. */
-function generatedKey(type: 'rsa' | 'ec-p256' | 'ed25519'): string {
+/** Keys made in sandbox mode, one per variable for the life of the process (reloads keep them). */
+const GENERATED = new Map<string, string>();
+
+/** A private key made for this process only (sandbox mode): PKCS#8 PEM, the same on every reload. */
+function generatedKey(type: 'rsa' | 'ec-p256' | 'ed25519', variable: string): string {
+  const k = `${variable}:${type}`;
+  let pem = GENERATED.get(k);
+  if (!pem) GENERATED.set(k, (pem = freshKey(type)));
+  return pem;
+}
+
+function freshKey(type: 'rsa' | 'ec-p256' | 'ed25519'): string {
   const pair = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : type === 'ec-p256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519');
   return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
@@ -79,7 +89,7 @@ export function resolveSecrets(
         text = cfg.sandbox;
         out.sandboxed.push(name);
       } else if (sandbox && cfg.sandbox_generate) {
-        text = generatedKey(cfg.sandbox_generate);
+        text = generatedKey(cfg.sandbox_generate, cfg.env);
         out.sandboxed.push(name);
       } else {
         if (cfg.required !== false) out.missing.push(cfg.env);

@@ -26,6 +26,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'GATEWAY_WALLET_URL', path: ['wallet', 'url'], kind: 'string' },
   { name: 'GATEWAY_WALLET_TIMEOUT_MS', path: ['wallet', 'timeout_ms'], kind: 'integer' },
   { name: 'GATEWAY_WALLET_HMAC_SECRET', path: ['wallet', 'hmac_secret'], kind: 'string' },
+  { name: 'GATEWAY_WALLET_ADAPTER', path: ['wallet', 'adapter'], kind: 'string' },
   { name: 'GATEWAY_PROVIDERS_DIR', path: ['providers', 'dir'], kind: 'string' },
   { name: 'GATEWAY_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
 ];

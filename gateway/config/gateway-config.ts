@@ -48,6 +48,8 @@ export interface GatewayConfig {
     readonly timeout_ms: number;
     /** null = gateway→wallet calls are not signed. */
     readonly hmac_secret: string | null;
+    /** A wallet descriptor (absolute path, resolved at load time): the wallet speaks its own API. null = canonical. */
+    readonly adapter: string | null;
     readonly connections: number;
     readonly retry: {
       readonly budget_ms: number;
@@ -83,6 +85,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     url: 'sandbox',
     timeout_ms: 3000,
     hmac_secret: null,
+    adapter: null,
     connections: 64,
     retry: { budget_ms: 10000, initial_backoff_ms: 50, max_backoff_ms: 1000 },
   },

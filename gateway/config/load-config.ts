@@ -115,7 +115,7 @@ function crossKeyChecks(merged: Json, places: Places): ConfigDiagnostic[] {
     if (typeof storeUrl === 'string' && storeUrl.startsWith('memory:')) {
       out.push(places.diagnostic(['server', 'workers'], 'GW_ERR_CONFIG_SCHEMA', (s) => `${s} is ${workers}, but the memory store lives in one process: each worker would keep its own idempotency records and nonces`, 'use a shared store (store.url: redis://…) or server.workers: 1'));
     }
-    if (getIn(merged, ['wallet', 'url']) === 'sandbox') {
+    if (getIn(merged, ['wallet', 'url']) === 'sandbox' && !getIn(merged, ['wallet', 'adapter'])) {
       out.push(places.diagnostic(['server', 'workers'], 'GW_ERR_CONFIG_SCHEMA', (s) => `${s} is ${workers}, but the sandbox wallet's ledger lives in one process: each worker would keep its own balances`, 'point wallet.url at the core wallet, or use server.workers: 1 with the sandbox'));
     }
   }
@@ -141,6 +141,7 @@ function finish(merged: Json, places: Places, dirs: { cwd: string; fileDir: stri
   return deepFreeze({
     ...config,
     providers: { ...config.providers, dir: path.resolve(base, config.providers.dir) },
+    wallet: { ...config.wallet, adapter: config.wallet.adapter ? path.resolve(places.origin(['wallet', 'adapter']) === 'env' ? dirs.cwd : dirs.fileDir, config.wallet.adapter) : null },
     sandbox: {
       players: config.sandbox.players.map((p) => ({ ...p, balance: String(p.balance), blocked: p.blocked ?? false })),
     },

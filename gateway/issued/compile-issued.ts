@@ -62,6 +62,11 @@ function compileToken(d: Descriptor, name: string, cfg: IssuedTokenConfig, resol
   const keys = KeySet.load(pem, cfg.algorithm, [...at, 'keys'], cfg.keys, env);
   const claims: Render | undefined = cfg.claims ? compileTemplate(cfg.claims, [...at, 'claims'], { amounts, settings: resolved.settings, roots: CLAIM_ROOTS }) : undefined;
   const lifetimeS = cfg.lifetime_s;
+  // The issuer every token carries, when it is fixed (a literal, or a setting): tokens presented
+  // back must carry it too (a token of another environment sharing the key is refused).
+  const iss = cfg.claims?.['iss'];
+  const issFrom = iss !== null && typeof iss === 'object' && typeof (iss as { $from?: unknown }).$from === 'string' ? (iss as { $from: string }).$from : undefined;
+  const issuer = typeof iss === 'string' ? iss : issFrom?.startsWith('setting.') ? resolved.settings[issFrom.slice('setting.'.length)] : undefined;
   return Object.freeze({
     name,
     keys,
@@ -74,7 +79,7 @@ function compileToken(d: Descriptor, name: string, cfg: IssuedTokenConfig, resol
       return { token: await keys.sign(payload), expires_at: new Date(exp * 1000).toISOString().replace('.000Z', 'Z') };
     },
     async verify(token: string, now: number) {
-      return (await keys.verify(token, now)) as Record<string, unknown>;
+      return (await keys.verify(token, now, issuer)) as Record<string, unknown>;
     },
     describe: `${cfg.algorithm} JWT, ${keys.size} key${keys.size > 1 ? 's' : ''} (the first signs, all published), lifetime ${lifetimeS}s${cfg.claims ? `, claims ${Object.keys(cfg.claims).join(', ')}` : ''}`,
   });

@@ -1,7 +1,7 @@
 /**
  * One-time grants: short-lived, single-use ids the gateway issues and later redeems (a widget's
  * `session_request_id`). Kept in the store, so any instance can redeem what another issued, and
- * taken atomically (`Store.takeGrant`), so of any number of concurrent redemptions exactly one
+ * consumed atomically (`Store.consumeGrant`), so of any number of concurrent redemptions exactly one
  * succeeds. Ids are the declared prefix plus a ULID (48-bit time, 80 random bits, Crockford base32).
  */
 import { randomBytes } from 'node:crypto';
@@ -44,8 +44,13 @@ export interface CompiledGrant {
   wellFormed(id: string): boolean;
   /** Issues a grant carrying `values`; returns the record (`id`, `expires_at`, the fields). */
   issue(values: Record<string, unknown>, now: number): Promise<Record<string, unknown>>;
-  /** The record, taken for good; undefined when unknown, expired or already redeemed. */
-  redeem(id: string, now: number): Promise<Record<string, unknown> | undefined>;
+  /**
+   * Redeems a grant: reads it, runs `use` (minting a token — anything that may fail), then consumes
+   * it; `use`'s result for exactly one caller however many race, undefined for the others and when
+   * the grant is unknown, expired or already redeemed. A failure before the consume (the store down,
+   * minting failed) leaves the grant, so the widget can try again.
+   */
+  redeem<T>(id: string, now: number, use: (record: Record<string, unknown>) => Promise<T>): Promise<T | undefined>;
   readonly describe: string;
 }
 
@@ -71,13 +76,15 @@ export function compileGrant(provider: string, name: string, cfg: GrantConfig, s
       }
       throw new Error(`grant ${name}: could not find a free id`);
     },
-    async redeem(id: string, now: number) {
-      const text = await store.takeGrant(scope, id);
+    async redeem<T>(id: string, now: number, use: (record: Record<string, unknown>) => Promise<T>): Promise<T | undefined> {
+      const text = await store.readGrant(scope, id);
       if (text === undefined) return undefined;
       const record = JSON.parse(text) as Record<string, unknown>;
-      // The store's TTL is the bound; this guards a store whose expiry lags (a paused process).
+      // The store's TTL is the bound; this guards a store whose expiry lags. Checked before the
+      // consume, so an instance whose clock runs ahead refuses without destroying the grant.
       if (typeof record['expires_at'] === 'string' && Date.parse(record['expires_at']) <= now) return undefined;
-      return record;
+      const result = await use(record);
+      return (await store.consumeGrant(scope, id)) ? result : undefined;
     },
     describe: `${prefix}<ULID>, single use, ${cfg.ttl_s}s, carries ${cfg.fields.join(', ') || 'nothing'}`,
   });

@@ -86,7 +86,7 @@ export class KeySet {
         if (!k) throw new Error('unknown kid');
         return k.publicKey;
       },
-      { algorithms: [this.algorithm], currentDate: new Date(now), ...(issuer !== undefined ? { issuer } : {}) },
+      { algorithms: [this.algorithm], currentDate: new Date(now), requiredClaims: ['exp', 'iat'], ...(issuer !== undefined ? { issuer } : {}) },
     );
     return payload;
   }

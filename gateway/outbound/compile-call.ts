@@ -81,6 +81,8 @@ export interface RunOptions {
   requestId?: string;
   /** Send to this URL instead of the rendered one (a catalogue's next link; same origin only). */
   url?: string;
+  /** This exchange's deadline instead of the call's `timeout_ms` (a wallet call's own budget). */
+  timeoutMs?: number;
 }
 
 export interface CompiledCall {
@@ -92,6 +94,13 @@ export interface CompiledCall {
   /** Variables the call needs that are unset (settings, optional signing secrets): the feature is unavailable until they are set. */
   readonly missing: readonly string[];
   run(input: Record<string, unknown>, opts?: RunOptions): Promise<CallAnswer>;
+  /**
+   * The exchange alone, for callers that read answers their own way (wallet adapters): the
+   * transport result and a context whose `answer` is the parsed JSON body (undefined when not JSON).
+   * Never rejects for provider failures; rejects only with an OutboundError for a request that
+   * cannot be made (unset settings, a bad path value).
+   */
+  exchange(input: Record<string, unknown>, opts?: RunOptions): Promise<{ result: ExchangeResult; ctx: RequestContext }>;
 }
 
 interface Rendered {
@@ -99,6 +108,7 @@ interface Rendered {
   headers: Record<string, string>;
   body: Buffer | undefined;
   ctx: RequestContext;
+  timeoutMs: number | undefined;
 }
 
 function asText(v: unknown): string | undefined {
@@ -322,14 +332,14 @@ export function compileCall(cfg: CallConfig, at: Path, env: CallEnv, use: CallUs
       bytes = Buffer.from(stringifyJson(body(ctx)), 'utf8');
       h['content-type'] = 'application/json';
     }
-    return { url, headers: h, body: bytes, ctx };
+    return { url, headers: h, body: bytes, ctx, timeoutMs: opts.timeoutMs };
   };
 
   const send = async (r: Rendered): Promise<ExchangeResult> => {
     await signer?.sign(r);
     const flat: string[] = [];
     for (const [k, v] of Object.entries(r.headers)) flat.push(k, v);
-    return exchange(deps.http ?? getGlobalDispatcher(), { origin: r.url.origin, path: r.url.pathname + r.url.search, method, headers: flat, ...(r.body ? { body: r.body } : {}), deadlineMs: timeoutMs, maxBytes });
+    return exchange(deps.http ?? getGlobalDispatcher(), { origin: r.url.origin, path: r.url.pathname + r.url.search, method, headers: flat, ...(r.body ? { body: r.body } : {}), deadlineMs: r.timeoutMs ?? timeoutMs, maxBytes });
   };
 
   const withToken = async (r: Rendered): Promise<ExchangeResult> => {
@@ -382,6 +392,13 @@ export function compileCall(cfg: CallConfig, at: Path, env: CallEnv, use: CallUs
     origin: base?.origin,
     steps,
     missing,
+    async exchange(input: Record<string, unknown>, opts: RunOptions = {}) {
+      if (!base || missing.length > 0) throw outboundError('PROVIDER_NOT_CONFIGURED', `${label}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+      const r = render(input, opts);
+      const result = await withToken(r);
+      if (!result.failure) r.ctx.answer = parseAnswer(result.body) as JsonValue;
+      return { result, ctx: r.ctx };
+    },
     async run(input: Record<string, unknown>, opts: RunOptions = {}): Promise<CallAnswer> {
       if (!base || missing.length > 0) throw outboundError('PROVIDER_NOT_CONFIGURED', `${label}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
       const started = Date.now();

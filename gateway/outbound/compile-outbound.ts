@@ -100,22 +100,7 @@ export function compileOutbound(d: Descriptor, resolved: ResolvedSecrets, amount
   if (!d.outbound && !d.sessions && !d.catalogs) return undefined;
   const tokens = new Map<string, CompiledToken & { call: CompiledCall }>();
   const env: CallEnv = { provider: d.id, outbound: d.outbound, settings: resolved.settings, secrets: resolved.secrets, declaredSecrets: new Set(Object.keys(d.secrets ?? {})), amounts, deps, tokens, declaredTokens: new Set(Object.keys(d.outbound?.tokens ?? {})), envName: (kind, name) => (kind === 'setting' ? d.settings?.[name]?.env : d.secrets?.[name]?.env) ?? `${kind} ${name}` };
-  const tokenMissing = new Map<string, Set<string>>();
-
-  for (const [name, cfg] of Object.entries(d.outbound?.tokens ?? {})) {
-    const at = ['outbound', 'tokens', name];
-    if (cfg.call.token !== undefined) {
-      problems.push(new ConfigProblem([...at, 'call', 'token'], 'a token call cannot itself use a token', 'remove token: from the token call'));
-      continue;
-    }
-    const call = compileCall(cfg.call, [...at, 'call'], env, { label: `token ${name}`, inputFields: NO_INPUT, answerNames: TOKEN_ANSWER, requiredAnswer: ['token'] }, problems);
-    if (!call) continue;
-    const renewMs = (cfg.renew_before_s ?? DEFAULT_RENEW_BEFORE_S) * 1000;
-    tokens.set(name, { name, call, cache: new TokenCache(tokenFetcher(name, cfg, call), renewMs, deps.now, (cfg.failure_backoff_s ?? DEFAULT_FAILURE_BACKOFF_S) * 1000), header: (cfg.header ?? 'Authorization').toLowerCase(), prefix: cfg.prefix ?? 'Bearer ' });
-    const miss = new Set(call.missing);
-    unsetRefs(cfg.call, d, resolved, miss);
-    tokenMissing.set(name, miss);
-  }
+  const tokenMissing = compileTokens(d.outbound?.tokens, env, deps, problems, (c, miss) => unsetRefs(c, d, resolved, miss));
 
   /** Unset variables of a call and of the token it uses, as one reason (or undefined). */
   const reasonFor = (calls: readonly (CallConfig | undefined)[], ...compiled: (CompiledCall | undefined)[]): string | undefined => {
@@ -222,7 +207,7 @@ function grantLauncher(s: SessionsConfig, issued: CompiledIssued, env: CallEnv, 
     ],
     async launch(input) {
       const record = await grant.issue(input, now()).catch((e: unknown) => {
-        throw outboundError('PROVIDER_UNAVAILABLE', `sessions: the session request could not be stored (${e instanceof Error ? e.name : 'error'})`);
+        throw outboundError('STORE_UNAVAILABLE', `sessions: the session request could not be stored (${e instanceof Error ? e.name : 'error'}); nothing was issued, try again`);
       });
       const ctx = { requestId: '', method: 'POST', path: '', query: '', headers: {}, raw: Buffer.alloc(0), now: now(), params: {}, input, grant: record } as RequestContext;
       let url: URL;
@@ -238,4 +223,29 @@ function grantLauncher(s: SessionsConfig, issued: CompiledIssued, env: CallEnv, 
       return { launch_url: url.toString(), expires_at: record['expires_at'] };
     },
   };
+}
+
+/**
+ * Compiles `outbound.tokens` into `env.tokens` (each a TokenCache over its login call); returns, per
+ * token, the variables its call needs that are unset.
+ */
+export function compileTokens(cfgs: Readonly<Record<string, TokenConfig>> | undefined, env: CallEnv, deps: EngineDeps, problems: ConfigProblem[], unset?: (call: CallConfig, miss: Set<string>) => void): Map<string, Set<string>> {
+  const tokens = env.tokens as Map<string, CompiledToken & { call: CompiledCall }>;
+  const tokenMissing = new Map<string, Set<string>>();
+  for (const [name, cfg] of Object.entries(cfgs ?? {})) {
+    const at = ['outbound', 'tokens', name];
+    if (cfg.call.token !== undefined) {
+      problems.push(new ConfigProblem([...at, 'call', 'token'], 'a token call cannot itself use a token', 'remove token: from the token call'));
+      continue;
+    }
+    const call = compileCall(cfg.call, [...at, 'call'], env, { label: `token ${name}`, inputFields: NO_INPUT, answerNames: TOKEN_ANSWER, requiredAnswer: ['token'] }, problems);
+    if (!call) continue;
+    const renewMs = (cfg.renew_before_s ?? DEFAULT_RENEW_BEFORE_S) * 1000;
+    tokens.set(name, { name, call, cache: new TokenCache(tokenFetcher(name, cfg, call), renewMs, deps.now, (cfg.failure_backoff_s ?? DEFAULT_FAILURE_BACKOFF_S) * 1000), header: (cfg.header ?? 'Authorization').toLowerCase(), prefix: cfg.prefix ?? 'Bearer ' });
+    const miss = new Set(call.missing);
+    unset?.(cfg.call, miss);
+    tokenMissing.set(name, miss);
+  }
+
+  return tokenMissing;
 }

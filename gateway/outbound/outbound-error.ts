@@ -11,6 +11,7 @@ export const OUTBOUND_CODES = {
   PROVIDER_UNAVAILABLE: 502,
   WALLET_UNAVAILABLE: 502,
   PROVIDER_NOT_CONFIGURED: 503,
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 export class OutboundError extends Error {

@@ -11,7 +11,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { JwtConfig } from './outbound-config.js';
 import type { TextTemplate } from './text-template.js';
 
-const KEY_TYPES: Record<JwtConfig['algorithm'], readonly string[]> = { RS256: ['rsa'], PS256: ['rsa', 'rsa-pss'], ES256: ['ec'], EdDSA: ['ed25519'] };
+const KEY_TYPES: Record<JwtConfig['algorithm'], readonly string[]> = { RS256: ['rsa'], PS256: ['rsa'], ES256: ['ec'], EdDSA: ['ed25519'] };
 
 export interface CompiledJwt {
   header: string;

@@ -24,13 +24,15 @@ import { providerSet, type ProviderSet } from './provider-set.js';
 import { publicHandler } from './public-server.js';
 import { outboundAdmin } from './outbound-admin.js';
 import { Agent } from 'undici';
+import { AdapterWallet } from '../wallet/adapter/adapter-wallet.js';
+import { loadAdapter } from '../wallet/adapter/load-adapter.js';
 
 /** The subset of the gateway config the runtime reads. */
 export interface RuntimeConfig {
   server: { host: string; port: number; body_limit_bytes: number; request_timeout_ms: number; workers?: number };
   admin: { host: string; port: number; token?: string | undefined };
   store: { url: string; prefix: string; idempotency_ttl_s: number; command_timeout_ms: number; await_timeout_ms: number; on_unavailable: { reads: 'pass' | 'fail' } };
-  wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
+  wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; adapter?: string | null | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
   providers: { dir: string; enabled?: readonly string[] | undefined };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   currencies: Readonly<Record<string, number>>;
@@ -114,9 +116,14 @@ export function engineSettings(c: RuntimeConfig): EngineSettings {
     bodyLimitBytes: c.server.body_limit_bytes,
     retry: { budgetMs: c.wallet.retry.budget_ms, initialBackoffMs: c.wallet.retry.initial_backoff_ms, maxBackoffMs: c.wallet.retry.max_backoff_ms },
     currencies: c.currencies,
-    sandbox: c.wallet.url === 'sandbox',
+    sandbox: isSandboxWallet(c),
     readsWhenStoreDown: c.store.on_unavailable.reads,
   };
+}
+
+/** The embedded ledger answers (no adapter, wallet.url: sandbox). */
+export function isSandboxWallet(c: RuntimeConfig): boolean {
+  return c.wallet.url === 'sandbox' && !c.wallet.adapter;
 }
 
 export function createWallet(c: RuntimeConfig): WalletClient {
@@ -152,10 +159,22 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
   const log = o.log ?? createLogger(config.log.level);
   const now = o.now ?? Date.now;
   const store = o.store ?? createStore(config.store.url, { prefix: config.store.prefix, commandTimeoutMs: config.store.command_timeout_ms, onEvent: (level, msg, fields) => log[level](msg, fields) });
-  const wallet = o.wallet ?? createWallet(config);
   const plugins = await loadPlugins([...defaultPluginDirs(), ...(o.pluginDirs ?? [])]);
-  // Outbound calls to providers (sessions, catalogues, tokens): pooled, kept alive, per origin.
-  const http = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
+  // Outbound calls to providers (sessions, catalogues, tokens) and an adapter's wallet calls:
+  // pooled, kept alive, per origin.
+  const http = new Agent({ connections: Math.max(32, config.wallet.connections), keepAliveTimeout: 10_000 });
+  let wallet: WalletClient;
+  if (o.wallet) wallet = o.wallet;
+  else if (config.wallet.adapter) {
+    const base: EngineDeps = { store, wallet: new SandboxWallet(), log, settings: engineSettings(config), env, plugins, now, http };
+    const loaded = await loadAdapter(config.wallet.adapter, base, checker);
+    if (!loaded.adapter) {
+      await Promise.allSettled([store.close(), http.close()]);
+      throw new ConfigError(loaded.diagnostics);
+    }
+    for (const w of loaded.warnings) log.warn(w);
+    wallet = new AdapterWallet(loaded.adapter, { store, log, markerTtlMs: config.store.idempotency_ttl_s * 1000 });
+  } else wallet = createWallet(config);
   const deps: EngineDeps = { store, wallet, log, settings: engineSettings(config), env, plugins, now, http };
   const load = () => loadProviders({ dir: config.providers.dir, deps, checker, ...(config.providers.enabled ? { enabled: config.providers.enabled } : {}) });
 

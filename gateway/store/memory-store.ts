@@ -98,7 +98,13 @@ export class MemoryStore implements Store {
       },
     });
     this.walletIndex = new LRUCache<string, string>({ ...common, maxSize: maxGroups });
-    this.grants = new LRUCache<string, string>({ ...common, maxSize: maxNonces });
+    this.grants = new LRUCache<string, string>({
+      ...common,
+      maxSize: maxNonces,
+      dispose: (_v, _k, reason) => {
+        if (reason === 'evict') this.warn('grant', 'memory store: maxNonces reached, a one-time grant was forgotten before its TTL', { maxNonces });
+      },
+    });
   }
 
   async putGrant(scope: string, id: string, value: string, ttlMs: number): Promise<boolean> {
@@ -110,13 +116,15 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async takeGrant(scope: string, id: string): Promise<string | undefined> {
+  async readGrant(scope: string, id: string): Promise<string | undefined> {
     this.open();
-    // One synchronous step: no other taker can run between the read and the delete.
-    const k = JSON.stringify([scope, id]);
-    const v = this.grants.get(k);
-    if (v !== undefined) this.grants.delete(k);
-    return v;
+    return this.grants.get(JSON.stringify([scope, id]));
+  }
+
+  async consumeGrant(scope: string, id: string): Promise<boolean> {
+    this.open();
+    // One synchronous step: of racing callers only the first finds it to delete.
+    return this.grants.delete(JSON.stringify([scope, id]));
   }
 
   async rememberNonce(scope: string, nonce: string, ttlMs: number): Promise<boolean> {

@@ -104,9 +104,3 @@ if e.l > now_ms() then return {'in_flight'} end
 return {'absent'}
 `;
 
-/** takeGrant(KEYS[1]=grant key) → the value, deleted in the same step, or nil. */
-export const TAKE_LUA = `
-local v = redis.call('GET', KEYS[1])
-if v then redis.call('DEL', KEYS[1]) end
-return v
-`;

@@ -16,7 +16,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLAIM_LUA, COMMIT_LUA, PEEK_LUA, RELEASE_LUA, TAKE_LUA } from './redis-scripts.js';
+import { CLAIM_LUA, COMMIT_LUA, PEEK_LUA, RELEASE_LUA } from './redis-scripts.js';
 import { checkClaim, checkCommit, checkRelease, durationMs, newToken, type StoreEventSink } from './shared.js';
 import { StoreUnavailableError } from './store.js';
 import type {
@@ -48,7 +48,6 @@ interface Scripts {
   gwCommit: Script;
   gwRelease: Script;
   gwPeek: Script;
-  gwTake: Script;
 }
 
 /** awaitKey polling: first look at once, then 2 ms doubling to a 50 ms cap. */
@@ -86,7 +85,6 @@ export class RedisStore implements Store {
     this.client.defineCommand('gwCommit', { lua: COMMIT_LUA }); // 1 or 2 keys: numkeys passed per call
     this.client.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     this.client.defineCommand('gwPeek', { numberOfKeys: 1, lua: PEEK_LUA });
-    this.client.defineCommand('gwTake', { numberOfKeys: 1, lua: TAKE_LUA });
     this.watch(opts.label ?? target.kind);
   }
 
@@ -161,9 +159,14 @@ export class RedisStore implements Store {
     return r === 'OK';
   }
 
-  async takeGrant(scope: string, id: string): Promise<string | undefined> {
-    const r = (await this.run('takeGrant', () => this.scripts.gwTake(`${this.prefix}g:${scope}:${id}`))) as string | null;
+  async readGrant(scope: string, id: string): Promise<string | undefined> {
+    const r = await this.run('readGrant', () => this.client.get(`${this.prefix}g:${scope}:${id}`));
     return r ?? undefined;
+  }
+
+  async consumeGrant(scope: string, id: string): Promise<boolean> {
+    const n = await this.run('consumeGrant', () => this.client.del(`${this.prefix}g:${scope}:${id}`));
+    return n === 1;
   }
 
   async resolveWalletTransaction(scope: string, walletTxId: string): Promise<string | undefined> {

@@ -25,6 +25,12 @@ export interface IdempotencyRecord {
   outcome: Outcome;
   /** Unix ms when committed. */
   committed_at: number;
+  /**
+   * Who and what a debit or credit moved, so a later rollback that names only the transaction (an
+   * empty-bodied `DELETE /rollbacks/{id}`) can tell the wallet whose money it returns. Absent on
+   * records written before it existed.
+   */
+  request?: { player_id?: string; currency?: string; amount?: string };
 }
 
 export interface ClaimRequest {
@@ -121,12 +127,15 @@ export interface Store {
    */
   putGrant(scope: string, id: string, value: string, ttlMs: number): Promise<boolean>;
 
+  /** A grant's value, left in place; undefined when unknown, expired or consumed. Redis: `GET`. */
+  readGrant(scope: string, id: string): Promise<string | undefined>;
+
   /**
-   * Takes a grant: its value, removed in the same atomic step, so of any number of concurrent takers
-   * (on any instance) exactly one gets it; undefined when unknown, expired or already taken.
-   * Redis: one Lua script (GET then DEL).
+   * Consumes a grant: `true` for exactly one caller however many race (on any instance), `false`
+   * when it was already consumed or has expired. Redis: `DEL` (its count says who removed it).
+   * Read, do the work that may fail, then consume: a failure before the consume leaves the grant.
    */
-  takeGrant(scope: string, id: string): Promise<string | undefined>;
+  consumeGrant(scope: string, id: string): Promise<boolean>;
 
   /** The group a wallet transaction id was indexed under by a commit, if any. */
   resolveWalletTransaction(scope: string, walletTxId: string): Promise<string | undefined>;

@@ -6,7 +6,7 @@
  * development (`gateway sandbox-wallet`). Not a production wallet: state lives in memory.
  */
 import { currencyExponent } from '../amount/currencies.js';
-import { fromMinorUnits, normalizeDecimal, toMinorUnits } from '../amount/decimal.js';
+import { decimalPlaces, fromMinorUnits, normalizeDecimal, toMinorUnits } from '../amount/decimal.js';
 import type { CanonicalCode } from '../errors.js';
 
 export interface SandboxPlayer {
@@ -115,6 +115,8 @@ export class SandboxLedger {
         if (typeof body.currency === 'string' && body.currency !== a.currency) return this.reject('CURRENCY_MISMATCH', 409, a);
         const amount = typeof body.amount === 'string' ? normalizeDecimal(body.amount) : undefined;
         if (amount === undefined || typeof body.transaction_id !== 'string') return this.reject('INVALID_REQUEST', 400, a);
+        // More decimals than the player's currency has would be truncated by a real ledger: refuse.
+        if (decimalPlaces(amount) > (currencyExponent(a.currency, this.extraCurrencies) ?? 2)) return this.reject('INVALID_REQUEST', 400, a);
         const units = toMinorUnits(amount, SCALE);
         if (operation === 'debit' && units > a.units) return this.reject('INSUFFICIENT_FUNDS', 402, a);
         a.units += operation === 'debit' ? -units : units;

@@ -25,4 +25,10 @@ export interface WalletClient {
   close(): Promise<void>;
   /** For logs and inspect, e.g. `http://wallet:9000 (64 connections)`; never secrets. */
   readonly describe: string;
+  /**
+   * False when sending an uncertain call again could apply it twice (a wallet that is not
+   * idempotent and has no status query): the gateway then never retries on its own, must-succeed
+   * included. Absent = true.
+   */
+  readonly retriesUncertain?: boolean;
 }

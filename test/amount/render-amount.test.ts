@@ -98,3 +98,16 @@ t.test('malformed input or spec is a TypeError', async (t) => {
   t.throws(() => renderAmount('1', { format: 'integer', scale: -2 }), TypeError);
   t.throws(() => renderAmount('1', { format: 'cents' as 'integer' }), TypeError);
 });
+
+t.test('scale: currency — minor units at the ISO 4217 exponent of the request currency', async (tt) => {
+  const { compileAmountRules } = await import('../../gateway/compile/amount-rules.js');
+  const r = compileAmountRules({ input: { format: 'integer', scale: 'currency' }, output: { format: 'integer', scale: 'currency' } }, {});
+  tt.equal(String(r.write('10.5', 'USD')), '1050', 'USD cents');
+  tt.equal(String(r.write('100', 'JPY')), '100', 'whole yen');
+  tt.equal(String(r.write('1.25', 'KWD')), '1250', 'KWD fils');
+  tt.equal(r.read(new JsonNumber('100'), 'JPY'), '100', '100 minor JPY is 100 yen, not 1');
+  tt.equal(r.read(new JsonNumber('1050'), 'USD'), '10.5');
+  tt.equal(r.read(new JsonNumber('1250'), 'KWD'), '1.25');
+  tt.throws(() => r.read(new JsonNumber('100'), undefined), /needs the currency/, 'no currency: refused, never guessed');
+  tt.throws(() => r.read(new JsonNumber('100'), 'XXX1'), /unknown currency/);
+});

@@ -177,7 +177,7 @@ t.test('rollback by the wallet transaction id: resolved to the withdrawal, forwa
     reference_transaction_id: 'tx-4',
     idempotency_key: 'prediction-markets:rollback:w-1',
   });
-  tt.notOk('player_id' in rb[0]!.body, 'the empty body names no bettor');
+  tt.match(rb[0]!.body, { player_id: 'player-1', currency: 'USD', amount: '10' }, 'the empty body names no bettor: player, currency and amount come from the withdrawal it reverses');
   const r2 = await rollback('w-1');
   tt.equal(r2.status, 200);
   tt.same(r2.body, { transaction_id: 'w-2', balance: '100.00' });

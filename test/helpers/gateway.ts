@@ -11,12 +11,12 @@ import type { WalletClient } from '../../gateway/wallet/wallet-client.js';
 
 export const PROVIDERS_DIR = path.join(PACKAGE_ROOT, 'providers');
 
-export function testConfig(over: { walletUrl?: string; timeoutMs?: number; awaitMs?: number; providersDir?: string; bodyLimit?: number; retryBudgetMs?: number; enabled?: string[]; requestTimeoutMs?: number } = {}): RuntimeConfig {
+export function testConfig(over: { walletUrl?: string; walletAdapter?: string; timeoutMs?: number; awaitMs?: number; providersDir?: string; bodyLimit?: number; retryBudgetMs?: number; enabled?: string[]; requestTimeoutMs?: number } = {}): RuntimeConfig {
   return {
     server: { host: '127.0.0.1', port: 0, body_limit_bytes: over.bodyLimit ?? 65536, request_timeout_ms: over.requestTimeoutMs ?? 10000 },
     admin: { host: '127.0.0.1', port: 0 },
     store: { url: 'memory://', prefix: 'gw:', idempotency_ttl_s: 3600, command_timeout_ms: 1000, await_timeout_ms: over.awaitMs ?? 2000, on_unavailable: { reads: 'pass' } },
-    wallet: { url: over.walletUrl ?? 'sandbox', timeout_ms: over.timeoutMs ?? 1000, connections: 16, retry: { budget_ms: over.retryBudgetMs ?? 3000, initial_backoff_ms: 20, max_backoff_ms: 200 } },
+    wallet: { url: over.walletUrl ?? 'sandbox', ...(over.walletAdapter ? { adapter: over.walletAdapter } : {}), timeout_ms: over.timeoutMs ?? 1000, connections: 16, retry: { budget_ms: over.retryBudgetMs ?? 3000, initial_backoff_ms: 20, max_backoff_ms: 200 } },
     providers: { dir: over.providersDir ?? PROVIDERS_DIR, ...(over.enabled ? { enabled: over.enabled } : {}) },
     log: { level: 'silent' },
     currencies: { USDT: 6 },

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateWalletRequest } from './wallet-openapi.js';
 
 export interface WalletCallRecord {
   operation: string;
@@ -41,6 +42,8 @@ function fromCents(c: bigint): string {
 export interface StubWallet {
   url: string;
   calls: WalletCallRecord[];
+  /** Requests refused for breaking the canonical contract (openapi/wallet.yaml); empty in a good run. */
+  violations: string[];
   /** Calls of one operation. */
   callsOf(op: string): WalletCallRecord[];
   /** Fault for the next calls (until changed); or a function deciding per call. */
@@ -104,6 +107,7 @@ export async function startStubWallet(players: Record<string, { currency: string
   const stub: StubWallet = {
     url: '',
     calls: [],
+    violations: [],
     callsOf: (op) => stub.calls.filter((c) => c.operation === op),
     fault: 'none',
     delayMs: 0,
@@ -129,6 +133,14 @@ export async function startStubWallet(players: Record<string, { currency: string
       }
       const call: WalletCallRecord = { operation, body, headers: req.headers };
       stub.calls.push(call);
+      // Every request is checked against the canonical contract (openapi/wallet.yaml), as a strict
+      // wallet would: a violation is refused and recorded, so the test that caused it fails.
+      const violation = validateWalletRequest(operation, body, req.headers);
+      if (violation) {
+        stub.violations.push(violation);
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INVALID_REQUEST', message: `contract violation: ${violation}` } }));
+        return;
+      }
       const fault = typeof stub.fault === 'function' ? stub.fault(call) : stub.fault;
       const answer = (): void => {
         if (fault === 'hang') {

@@ -263,21 +263,25 @@ export function storeContract(t: Test, make: StoreFactory): void {
     t.equal(await s.putGrant('p1', 'g-1', '{"player":"a"}', 60_000), true);
     t.equal(await s.putGrant('p1', 'g-1', '{"player":"b"}', 60_000), false, 'an id already taken is refused');
     t.equal(await s.putGrant('p2', 'g-1', '{"player":"c"}', 60_000), true, 'another scope is another id');
-    t.equal(await s.takeGrant('p1', 'g-1'), '{"player":"a"}', 'the first value, verbatim');
-    t.equal(await s.takeGrant('p1', 'g-1'), undefined, 'taken once');
-    t.equal(await s.takeGrant('p2', 'g-1'), '{"player":"c"}');
-    t.equal(await s.takeGrant('p1', 'never'), undefined);
+    t.equal(await s.readGrant('p1', 'g-1'), '{"player":"a"}', 'the first value, verbatim');
+    t.equal(await s.readGrant('p1', 'g-1'), '{"player":"a"}', 'reading leaves it');
+    t.equal(await s.consumeGrant('p1', 'g-1'), true, 'consumed once');
+    t.equal(await s.consumeGrant('p1', 'g-1'), false, 'and only once');
+    t.equal(await s.readGrant('p1', 'g-1'), undefined, 'gone once consumed');
+    t.equal(await s.readGrant('p2', 'g-1'), '{"player":"c"}');
+    t.equal(await s.readGrant('p1', 'never'), undefined);
+    t.equal(await s.consumeGrant('p1', 'never'), false);
     t.equal(await s.putGrant('p1', 'short', 'x', 100), true);
     await sleep(250);
-    t.equal(await s.takeGrant('p1', 'short'), undefined, 'gone after its TTL');
+    t.equal(await s.readGrant('p1', 'short'), undefined, 'gone after its TTL');
+    t.equal(await s.consumeGrant('p1', 'short'), false, 'an expired grant cannot be consumed');
   });
 
-  t.test('50 concurrent takes of one grant: exactly one gets it', async (t) => {
+  t.test('50 concurrent consumes of one grant: exactly one wins', async (t) => {
     const s = await open(t);
     await s.putGrant('p', 'race', 'v', 60_000);
-    const got = await Promise.all(Array.from({ length: 50 }, () => s.takeGrant('p', 'race')));
-    t.equal(got.filter((v) => v === 'v').length, 1, 'one winner');
-    t.equal(got.filter((v) => v === undefined).length, 49, 'the others get nothing');
+    const got = await Promise.all(Array.from({ length: 50 }, () => s.consumeGrant('p', 'race')));
+    t.equal(got.filter((v) => v).length, 1, 'one winner');
   });
 
   t.test('wallet-tx index: commit writes it, resolve reads it, scoped by provider', async (t) => {
@@ -358,7 +362,8 @@ export function storeContract(t: Test, make: StoreFactory): void {
       ['awaitKey', () => s.awaitKey(GROUP, DEBIT, 100)],
       ['resolveWalletTransaction', () => s.resolveWalletTransaction('p', 'w')],
       ['putGrant', () => s.putGrant('p', 'g', 'v', 1_000)],
-      ['takeGrant', () => s.takeGrant('p', 'g')],
+      ['readGrant', () => s.readGrant('p', 'g')],
+      ['consumeGrant', () => s.consumeGrant('p', 'g')],
     ];
     for (const [name, call] of calls) await t.rejects(call(), StoreUnavailableError, name);
   });

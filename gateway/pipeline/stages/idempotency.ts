@@ -48,6 +48,17 @@ export interface IdempotencyOptions {
   log: Logger;
 }
 
+/** The part of a debit or credit a later rollback may need (see IdempotencyRecord.request). */
+function requestOf(ctx: RequestContext): { request?: { player_id?: string; currency?: string; amount?: string } } {
+  const c = ctx.canonical;
+  if (!c || (c.operation !== 'debit' && c.operation !== 'credit')) return {};
+  const r: { player_id?: string; currency?: string; amount?: string } = {};
+  if (c.player_id !== undefined) r.player_id = c.player_id;
+  if (c.currency !== undefined) r.currency = c.currency;
+  if (c.amount !== undefined) r.amount = c.amount;
+  return { request: r };
+}
+
 function storeDown(e: unknown): never {
   if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
   throw e;
@@ -97,7 +108,7 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
           ? { scope: provider, walletTxId: outcome.wallet_transaction_id }
           : undefined;
         await Promise.all(held.map(async (h, i) => {
-          const req = { ...h, record: { fingerprint: fp, outcome, committed_at: ctx.now }, ttlMs, ...(index && i === 0 ? { index } : {}) };
+          const req = { ...h, record: { fingerprint: fp, outcome, committed_at: ctx.now, ...requestOf(ctx) }, ttlMs, ...(index && i === 0 ? { index } : {}) };
           try {
             // Commit is idempotent per token: one retry covers a lost reply without a wallet retry.
             const ok = await store.commit(req).catch(() => store.commit(req));

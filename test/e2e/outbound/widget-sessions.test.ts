@@ -13,6 +13,8 @@ import { createPrivateKey } from 'node:crypto';
 import { createLogger } from '../../../gateway/log.js';
 import { ConfigError } from '../../../gateway/errors.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { MemoryStore } from '../../../gateway/store/memory-store.js';
+import { StoreUnavailableError } from '../../../gateway/store/store.js';
 import { KEYS_DIR, TEST_JWT_KEY } from '../../helpers/keys.js';
 
 const WIDGET = 'https://widget.pm.test/embed';
@@ -117,6 +119,7 @@ t.test('the seed flow: session request → widget URL → RS256 JWT verified wit
   t.match(jwks.keys[0], { kty: 'RSA', alg: 'RS256', use: 'sig' });
   t.notOk('d' in jwks.keys[0]!, 'no private part');
 
+  t.equal(red.headers.get('cache-control'), 'no-store', 'a bearer token is never cached');
   const again = await r.redeem(id);
   t.equal(again.status, 404, 'single use');
   t.same(again.body, { error: 'Session request unknown, expired or already used' }, 'in the provider envelope');
@@ -164,6 +167,14 @@ t.test('POST /v1/auth verifies a presented token: claims back, expired, forged o
   const forged = await new SignJWT({ sub: 'bettor-42', currency: 'USD' }).setProtectedHeader({ alg: 'RS256', kid: (await r.jwks()).keys[0]!.kid }).setIssuedAt().setExpirationTime('1h').sign(createPrivateKey(readFileSync(OLD_KEY)));
   t.equal((await r.auth(forged)).status, 401, 'the right kid but another key');
   t.equal((await r.auth(token.slice(0, -4) + 'AAAA')).status, 401, 'a tampered signature');
+  const kid = (await r.jwks()).keys[0]!.kid;
+  const key = createPrivateKey(readFileSync(TEST_JWT_KEY));
+  const otherIss = await new SignJWT({ sub: 'bettor-42', currency: 'USD', iss: 'another-operator' }).setProtectedHeader({ alg: 'RS256', kid }).setIssuedAt(T0 / 1000).setExpirationTime(T0 / 1000 + 3600).sign(key);
+  t.equal((await r.auth(otherIss)).status, 401, 'the right key, another issuer');
+  const noExp = await new SignJWT({ sub: 'bettor-42', currency: 'USD', iss: OPERATOR }).setProtectedHeader({ alg: 'RS256', kid }).setIssuedAt(T0 / 1000).sign(key);
+  t.equal((await r.auth(noExp)).status, 401, 'the right key, no exp');
+  const hs = await new SignJWT({ sub: 'bettor-42', iss: OPERATOR }).setProtectedHeader({ alg: 'HS256', kid }).setIssuedAt(T0 / 1000).setExpirationTime(T0 / 1000 + 3600).sign(new TextEncoder().encode(readFileSync(TEST_JWT_KEY, 'utf8')));
+  t.equal((await r.auth(hs)).status, 401, 'alg confusion: HS256 refused');
   r.clock.now = T0 + 86_401_000;
   const late = await r.auth(token);
   t.equal(late.status, 401, 'expired after 24 h');
@@ -233,4 +244,49 @@ t.test('start-up checks: a missing or unusable key disables the provider naming 
   const garbage = await checker({ PREDICTION_MARKETS_JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----' }, ['prediction-markets']);
   t.match(garbage.error, /key 1 is not a readable private key/);
   t.notMatch(garbage.error, /nope/, 'the key text is never repeated');
+});
+
+t.test('a key given as PEM text is never written to a log; a reload keeps a sandbox key', async (t) => {
+  const pem = readFileSync(TEST_JWT_KEY, 'utf8');
+  const r = await rig(t, pem);
+  const { id } = await issue(r);
+  t.equal((await r.redeem(id)).status, 200);
+  const body = pem.split('\n')[1]!;
+  t.notOk(r.logs.some((l) => l.includes(body)), 'no line of the key');
+  t.ok(r.logs.length > 0, 'there were log lines to look at');
+  const sb = await startTestGateway(t, { env: { PREDICTION_MARKETS_HMAC_SECRET: 'x' }, enabled: ['prediction-markets'] });
+  const kids = async () => (((await (await fetch(`${sb.url}/prediction-markets/.well-known/jwks.json`)).json()) as any).keys as any[]).map((k) => k.kid);
+  const before = await kids();
+  t.ok((await sb.handle.reload()).ok);
+  t.same(await kids(), before, 'the generated sandbox key survives a reload');
+});
+
+t.test('a redemption that fails before the grant is consumed leaves it: a retry gets the token', async (t) => {
+  const clock = { now: T0 };
+  const store = new MemoryStore();
+  let failReads = 1;
+  const flaky = Object.create(store) as MemoryStore;
+  flaky.readGrant = async (scope: string, id: string) => {
+    if (failReads-- > 0) throw new StoreUnavailableError('down for a moment');
+    return store.readGrant(scope, id);
+  };
+  const gw = await startTestGateway(t, { env: { PREDICTION_MARKETS_HMAC_SECRET: 'x', PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY, PREDICTION_MARKETS_OPERATOR_ID: OPERATOR }, enabled: ['prediction-markets'], store: flaky, now: () => clock.now });
+  const res = await fetch(`${gw.admin}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'prediction-markets', player_id: 'p', currency: 'USD' }) });
+  const id = new URL(((await res.json()) as any).launch_url).searchParams.get('session_request_id')!;
+  const send = () => fetch(`${gw.url}/prediction-markets/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_request_id: id }) });
+  t.equal((await send()).status, 503, 'the store failed: retry later');
+  t.equal((await send()).status, 200, 'and the retry works: the grant was not lost');
+  t.equal((await send()).status, 404, 'then it is used');
+});
+
+t.test('an instance whose clock runs ahead refuses an expired-looking grant without destroying it', async (t) => {
+  const store = new MemoryStore();
+  const env = { PREDICTION_MARKETS_HMAC_SECRET: 'x', PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY, PREDICTION_MARKETS_OPERATOR_ID: OPERATOR };
+  const a = await startTestGateway(t, { env, enabled: ['prediction-markets'], store, now: () => T0 });
+  const b = await startTestGateway(t, { env, enabled: ['prediction-markets'], store, now: () => T0 + 150_000 });
+  const res = await fetch(`${a.admin}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'prediction-markets', player_id: 'p', currency: 'USD' }) });
+  const id = new URL(((await res.json()) as any).launch_url).searchParams.get('session_request_id')!;
+  const send = (g: typeof a) => fetch(`${g.url}/prediction-markets/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_request_id: id }) });
+  t.equal((await send(b)).status, 404, 'the skewed instance says expired');
+  t.equal((await send(a)).status, 200, 'the grant is still there for an instance with the right time');
 });

@@ -1,0 +1,79 @@
+/**
+ * A gateway in front of a legacy wallet through a wallet adapter (wallets/*.yaml): the stub wallets
+ * of test/helpers/legacy-wallets.ts over real HTTP, requests signed as each provider signs them.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../../gateway/log.js';
+import { PACKAGE_ROOT } from '../../../gateway/paths.js';
+import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
+import { TEST_JWT_KEY } from '../../helpers/keys.js';
+import { startLedgerPro, startStatusWallet, type LegacyPlayerSeed, type LegacyWallet } from '../../helpers/legacy-wallets.js';
+import { jackpotHeaders } from '../../helpers/sign.js';
+
+export const WALLETS_DIR = path.join(PACKAGE_ROOT, 'wallets');
+export const JACKPOT_SECRET = 'adapter-jackpot-secret';
+export const TOKEN = 'ledgerpro-test-token';
+export const HMAC = 'statuswallet-test-secret';
+
+export type AdapterName = 'ledgerpro' | 'statuswallet';
+
+export interface AdapterRig {
+  gw: TestGateway;
+  wallet: LegacyWallet;
+  logs: string[];
+  jackpot(route: string, body: object): Promise<{ status: number; body: any }>;
+}
+
+/** A copy of a shipped wallet descriptor with text replacements (e.g. no status query). */
+export function walletWith(t: { teardown(fn: () => unknown): void }, name: AdapterName, edits: [RegExp | string, string][]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gwtest-wallets-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  let text = readFileSync(path.join(WALLETS_DIR, `${name}.yaml`), 'utf8');
+  for (const [from, to] of edits) {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${name}.yaml: ${String(from)} not found`);
+    text = next;
+  }
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+export async function adapterRig(t: { teardown(fn: () => unknown): void }, name: AdapterName, o: { file?: string; players?: Record<string, LegacyPlayerSeed>; timeoutMs?: number; env?: Record<string, string>; retryBudgetMs?: number } = {}): Promise<AdapterRig> {
+  const wallet = name === 'ledgerpro' ? await startLedgerPro({ token: TOKEN, ...(o.players ? { players: o.players } : {}) }) : await startStatusWallet({ secret: HMAC, ...(o.players ? { players: o.players } : {}) });
+  t.teardown(() => wallet.close());
+  const logs: string[] = [];
+  const env = {
+    JACKPOT_RGS_HMAC_SECRET: JACKPOT_SECRET,
+    SPORTSBOOK_SECURITY_HASH: 'adapter-sb-hash',
+    SOLEX_IGSP_API_KEY: 'adapter-solex-key',
+    SOLEX_IGSP_SECRET_KEY: 'adapter-solex-secret',
+    PREDICTION_MARKETS_HMAC_SECRET: 'adapter-pm-secret',
+    PREDICTION_MARKETS_JWT_PRIVATE_KEY: TEST_JWT_KEY,
+    LEDGERPRO_API_TOKEN: TOKEN,
+    LEDGERPRO_BASE_URL: wallet.url,
+    STATUSWALLET_HMAC_SECRET: HMAC,
+    STATUSWALLET_BASE_URL: wallet.url,
+    ...o.env,
+  };
+  const gw = await startTestGateway(t, {
+    env,
+    walletAdapter: o.file ?? path.join(WALLETS_DIR, `${name}.yaml`),
+    timeoutMs: o.timeoutMs ?? 800,
+    ...(o.retryBudgetMs !== undefined ? { retryBudgetMs: o.retryBudgetMs } : {}),
+    log: createLogger('debug', (l) => void logs.push(l)),
+  });
+  return {
+    gw,
+    wallet,
+    logs,
+    async jackpot(route, body) {
+      const p = `/jackpot-rgs/callback/${route}`;
+      const text = JSON.stringify(body);
+      const r = await gw.send('POST', p, text, jackpotHeaders(JACKPOT_SECRET, p, text));
+      return { status: r.status, body: r.body };
+    },
+  };
+}
