@@ -63,6 +63,7 @@ export function classOfCode(code: CanonicalCode): Exclude<OutcomeClass, 'success
 export const REQUEST_ERRORS = {
   GW_ERR_REQUEST_TOO_LARGE: { canonical: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds the size limit' },
   GW_ERR_REQUEST_ROUTE_UNKNOWN: { canonical: 'INVALID_REQUEST', message: 'no route for this method and path' },
+  GW_ERR_REQUEST_METHOD: { canonical: 'INVALID_REQUEST', message: 'method not allowed on this route' },
   GW_ERR_REQUEST_ACTION_UNKNOWN: { canonical: 'INVALID_REQUEST', message: 'unknown action' },
   GW_ERR_REQUEST_MALFORMED_JSON: { canonical: 'INVALID_REQUEST', message: 'body is not valid JSON' },
   GW_ERR_REQUEST_FIELD_MISSING: { canonical: 'INVALID_REQUEST', message: 'a required field is missing' },
@@ -82,6 +83,7 @@ export const REQUEST_ERRORS = {
   GW_ERR_STORE_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'state store unavailable' },
   GW_ERR_WALLET_UNAVAILABLE: { canonical: 'WALLET_UNAVAILABLE', message: 'wallet unavailable' },
   GW_ERR_WALLET_REJECTED: { canonical: 'INTERNAL_ERROR', message: 'wallet rejected the operation' },
+  GW_ERR_PROVIDER_DISABLED: { canonical: 'WALLET_UNAVAILABLE', message: 'provider disabled (its secrets are not set)' },
   GW_ERR_GRANT_UNKNOWN: { canonical: 'SESSION_EXPIRED', message: 'unknown, expired or already used' },
   GW_ERR_TOKEN_INVALID: { canonical: 'SESSION_INVALID', message: 'token missing, invalid or expired' },
   GW_ERR_INTERNAL: { canonical: 'INTERNAL_ERROR', message: 'internal error' },

@@ -59,7 +59,7 @@ export async function serve(configFile: string | undefined): Promise<number> {
   for (const p of g.providers().byId.values()) {
     for (const { route } of p.routes) routes.push(`${route.method.padEnd(6)} ${publicUrl}/${p.id}${route.path}${route.when ? ` [${Object.entries(route.when).map(([k, v]) => `${k}=${String(v)}`).join(', ')}]` : ''} → ${route.operation}`);
   }
-  log.info('gateway listening', { public: publicUrl, admin: g.adminUrl, store: g.store.kind, wallet: g.wallet.describe, providers: [...g.providers().byId.keys()], workers });
+  log.info('gateway listening', { public: publicUrl, admin: g.adminUrl, admin_bind: c.config.admin.host, store: g.store.kind, wallet: g.wallet.describe, providers: [...g.providers().byId.keys()], workers });
   if (log.enabled('info')) {
     process.stdout.write(`\nMounted routes:\n${routes.map((r) => `  ${r}`).join('\n')}\n`);
     const curl = exampleCurl(g, c.env, sandbox);

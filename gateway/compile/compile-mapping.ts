@@ -29,7 +29,8 @@ export type MappingConfig =
 /** Longest id the gateway accepts (ids become store keys and wallet fields). */
 const MAX_ID_LENGTH = 256;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** C0, DEL and C1 control characters (U+0080–U+009F are controls too). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 type Reader = (ctx: RequestContext, partial: CanonicalRequest) => unknown;

@@ -36,6 +36,8 @@ export interface CompiledProvider {
   readonly routes: readonly { route: CompiledRoute; shared: readonly Stage[] }[];
   /** Finds the handler for a method and a path below the mount. */
   match(method: string, subpath: string): RouteMatch | undefined;
+  /** The methods some route of this provider answers on `subpath` (for a 405's Allow header). */
+  allowed(subpath: string): string[];
   /** Secret names running on sandbox values (announced at start-up). */
   readonly sandboxed: readonly string[];
   readonly descriptor: Descriptor;
@@ -194,6 +196,11 @@ export function compileProvider(d: Descriptor, resolved: ResolvedSecrets, deps: 
     sandboxed: Object.freeze([...resolved.sandboxed]),
     descriptor: d,
     outbound,
+    allowed(subpath: string): string[] {
+      const methods = new Set<string>();
+      for (const g of frozenTable) if (this.match(g.method, subpath)) methods.add(g.method);
+      return [...methods];
+    },
     match(method: string, subpath: string): RouteMatch | undefined {
       const segs = subpath.split('/').slice(1);
       for (const g of frozenTable) {

@@ -11,6 +11,7 @@ import { resolveReferenceStage } from '../pipeline/stages/resolve-reference.js';
 import { respondHandler } from '../pipeline/stages/respond.js';
 import { rollbackPolicyStage } from '../pipeline/stages/rollback-policy.js';
 import { fillFromReversedStage } from '../pipeline/stages/fill-from-reversed.js';
+import { keyPart } from '../pipeline/key-parts.js';
 import { storeCheckStage } from '../pipeline/stages/store-check.js';
 import { walletStage, type RetryPolicy } from '../pipeline/stages/wallet-call.js';
 import { MONEY_OPERATIONS, type CanonicalRequest } from '../types.js';
@@ -59,7 +60,8 @@ export function compileKeyTemplate(template: string, provider: string): (c: Cano
       if (i % 2 === 0) out += parts[i];
       else {
         const f = parts[i]!;
-        out += f === 'provider' ? provider : String((c as unknown as Record<string, unknown>)[f] ?? '');
+        // Provider-controlled parts are escaped: an id containing `:` cannot spell another key.
+        out += f === 'provider' ? provider : keyPart(String((c as unknown as Record<string, unknown>)[f] ?? ''));
       }
     }
     return out;

@@ -8,6 +8,7 @@ import type { RequestContext } from '../pipeline/context.js';
 import type { AmountRules } from './amount-rules.js';
 import { compileSource, SourceSyntaxError, TEMPLATE_ROOTS, type SourceRoot, type SourceScope } from './compile-source.js';
 import { ConfigProblem, type Path } from './problem.js';
+import { compileText } from '../outbound/text-template.js';
 
 export type Render = (ctx: RequestContext) => unknown;
 
@@ -57,6 +58,11 @@ function converter(as: As, env: TemplateEnv): (v: unknown, ctx: RequestContext) 
  * @example compileTemplate({ status: 'OK', balance: { $from: 'outcome.balance', $as: 'amount' } }, ['responses', 'ok', 'body'], env)
  */
 export function compileTemplate(node: unknown, path: Path, env: TemplateEnv): Render {
+  if (node !== null && typeof node === 'object' && !Array.isArray(node) && typeof (node as { $text?: unknown }).$text === 'string') {
+    // Text with {source} holes: `{ $text: "{input.provider}:{input.transaction_id}" }`.
+    const tpl = compileText((node as { $text: string }).$text, [...path, '$text'], env.roots ?? TEMPLATE_ROOTS, env.settings, env.scope ?? {}, false);
+    return (ctx) => tpl.render(ctx);
+  }
   if (isRef(node)) {
     // Several sources: the first present wins ([input.theme, setting.theme]).
     const texts = Array.isArray(node.$from) ? node.$from : [node.$from];

@@ -10,6 +10,8 @@ import type { Descriptor } from '../compile/descriptor.js';
 import type { EngineDeps } from '../compile/engine.js';
 import type { ConfigProblem } from '../compile/problem.js';
 import { resolveSecrets } from '../compile/resolve-secrets.js';
+import { compileErrors, type ErrorRenderer } from '../compile/compile-errors.js';
+import { compileAmountRules } from '../compile/amount-rules.js';
 import type { DisabledProvider } from '../server/provider-set.js';
 import { sortDiagnostics } from './diagnostics.js';
 import type { SchemaChecker } from './schema-check.js';
@@ -19,6 +21,8 @@ import { diagnosticAt, readYamlSource } from './yaml-source.js';
 export interface LoadResult {
   providers: CompiledProvider[];
   disabled: DisabledProvider[];
+  /** The error envelopes of providers disabled for missing secrets (they answer 503 in them). */
+  disabledErrors: Map<string, ErrorRenderer>;
   diagnostics: ConfigDiagnostic[];
   /** Loud notes for start-up (sandbox secrets in use …). */
   warnings: string[];
@@ -43,7 +47,7 @@ export async function loadProviders(opts: {
   cwd?: string;
 }): Promise<LoadResult> {
   const { deps, checker, enabled } = opts;
-  const out: LoadResult = { providers: [], disabled: [], diagnostics: [], warnings: [] };
+  const out: LoadResult = { providers: [], disabled: [], disabledErrors: new Map(), diagnostics: [], warnings: [] };
   let files: string[];
   try {
     files = opts.files ?? (await descriptorFiles(opts.dir));
@@ -87,20 +91,20 @@ export async function loadProviders(opts: {
         out.diagnostics.push(diagnosticAt(src, ['secrets'], 'GW_ERR_CONFIG_SECRET', `provider ${d.id} is enabled but ${resolved.missing.join(', ')} ${resolved.missing.length > 1 ? 'are' : 'is'} not set`, 'set the variable, or remove the provider from providers.enabled'));
       } else {
         out.disabled.push({ id: d.id, file: display, reason });
+        // Its error table needs no secret: callbacks keep getting the provider's own envelope.
+        try {
+          out.disabledErrors.set(d.id, compileErrors(d.errors, ['errors'], { amounts: compileAmountRules(d.amounts, deps.settings.currencies), settings: resolved.settings }));
+        } catch {
+          /* a broken table: the gateway's 404 it is */
+        }
       }
       continue;
     }
     if (resolved.invalid.length > 0) continue;
     const problems: ConfigProblem[] = [];
     const compiled = compileProvider(d, resolved, deps, problems);
-    // A YAML anchor used twice (`<<: *page`) compiles twice: its problem is reported once.
-    const seenAt = new Set<string>();
-    for (const p of problems) {
-      const diag = diagnosticAt(src, p.path, p.code, p.message, p.hint);
-      const k = `${diag.line}:${diag.col}:${diag.message}`;
-      if (!seenAt.has(k)) out.diagnostics.push(diag);
-      seenAt.add(k);
-    }
+    // A YAML anchor used twice (`<<: *page`) compiles twice: sortDiagnostics reports it once.
+    for (const p of problems) out.diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
     if (!compiled) continue;
     if (resolved.sandboxed.length > 0) {
       out.warnings.push(`SANDBOX MODE: provider ${d.id} runs on its descriptor's sandbox secret(s) ${resolved.sandboxed.join(', ')} — never use this in production; set ${Object.entries(d.secrets ?? {}).filter(([n]) => resolved.sandboxed.includes(n)).map(([, s]) => s.env).join(', ')}`);

@@ -112,12 +112,15 @@ export function createSchemaChecker(schemas: object[]): SchemaChecker {
         if (reported.some((p) => isWithin(pointer, p))) continue;
         const vars = found.key ? undefined : src.interpolated?.get(pointer);
         const fromEnv = vars && `the value comes from ${vars.map((v) => '$' + v).join(', ')}`;
-        const hint = [found.hint, fromEnv].filter(Boolean).join('; ');
+        // A value taken from the environment may be a secret: it is named, never quoted (nor is a
+        // did-you-mean drawn from it).
+        const message = vars ? withoutValue(found.message, vars) : found.message;
+        const hint = [vars && found.hint?.startsWith('did you mean') ? undefined : found.hint, fromEnv].filter(Boolean).join('; ');
         diagnostics.push({
           code: found.code,
           file: src.file,
           ...src.positionOf(found.path, { key: found.key }),
-          message: found.message,
+          message,
           ...(hint ? { hint } : {}),
           pointer,
         });
@@ -144,4 +147,11 @@ export async function loadSchemas(dir: string = SCHEMAS_DIR): Promise<object[]> 
       }
     }),
   );
+}
+
+/** `…, got "s3cr3t"` → `…, got the value of $VAR`. */
+function withoutValue(message: string, vars: readonly string[]): string {
+  const i = message.indexOf(', got ');
+  const named = `the value of ${vars.map((v) => '$' + v).join(', ')}`;
+  return i < 0 ? message : `${message.slice(0, i)}, got ${named}`;
 }

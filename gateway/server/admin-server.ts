@@ -12,7 +12,11 @@ export interface AdminDeps {
   token: string | undefined;
   providers: () => ProviderSet;
   readiness: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
-  reload: () => Promise<ReloadResult>;
+  reload: (opts?: { allowDisable?: boolean }) => Promise<ReloadResult>;
+  /** Why the store is not trusted, or undefined. */
+  lossDetected: () => string | undefined;
+  /** Acknowledges a detected store data loss; undefined when the store cannot detect one. */
+  acknowledgeLoss: () => Promise<{ was: string | undefined } | undefined>;
   /** The Prometheus text of /metrics, with these gauges added (this process's, or a cluster's sum). */
   metricsText: (gauges: Record<string, number>) => Promise<string>;
   log: Logger;
@@ -58,7 +62,7 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
           return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', checks: r.checks });
         }
         if (req.method === 'GET' && path === '/metrics') {
-          const text = await deps.metricsText({ gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length });
+          const text = await deps.metricsText({ gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length, gateway_store_data_loss: deps.lossDetected() ? 1 : 0 });
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);
           return;
         }
@@ -83,8 +87,15 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
             disabled: set.disabled,
           });
         }
+        if (req.method === 'POST' && path === '/v1/store/acknowledge-loss') {
+          const r = await deps.acknowledgeLoss();
+          if (!r) return json(res, 409, { error: { code: 'INVALID_REQUEST', message: 'this store cannot detect a loss (memory store): nothing to acknowledge' } });
+          deps.log.warn('store data loss acknowledged through the admin API', { was: r.was ?? 'none detected' });
+          return json(res, 200, { status: 'acknowledged', detected: r.was ?? null });
+        }
         if (req.method === 'POST' && path === '/v1/reload') {
-          const r = await deps.reload();
+          const allowDisable = /(?:^|&)allow_disable=(?:true|1)(?:&|$)/.test((req.url ?? '').split('?')[1] ?? '');
+          const r = await deps.reload({ allowDisable });
           if (r.ok) return json(res, 200, { status: 'reloaded', providers: [...deps.providers().byId.keys()] });
           if (r.partial) {
             return json(res, 500, {
@@ -92,7 +103,7 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
               details: r.errors,
             });
           }
-          return json(res, 422, { error: { code: 'INVALID_REQUEST', message: 'descriptors invalid; running set kept' }, details: r.errors });
+          return json(res, 422, { error: { code: 'INVALID_REQUEST', message: 'reload refused (descriptors invalid, or it would take serving providers out of service); running set kept' }, details: r.errors });
         }
         if (deps.extra && (await deps.extra(req, res, Buffer.concat(chunks)))) return;
         return json(res, 404, { error: { code: 'INVALID_REQUEST', message: 'no such admin route' } });

@@ -275,7 +275,7 @@ export async function runWorker(log: Logger, start: () => Promise<GatewayHandle>
   process.on('message', (m: ToWorker) => {
     if (m?.gw === 'stop') return stop();
     if (m?.gw !== 'req') return;
-    const answer: Promise<unknown> = !g ? Promise.resolve({ error: 'still starting' }) : m.op === 'reload' ? g.reload() : Promise.resolve(g.metrics.snapshot());
+    const answer: Promise<unknown> = !g ? Promise.resolve({ error: 'still starting' }) : m.op === 'reload' ? g.reload({ allowDisable: true }) : Promise.resolve(g.metrics.snapshot());
     void answer.then(
       (result) => tell({ gw: 'res', id: m.id, result }),
       (e: unknown) => tell({ gw: 'res', id: m.id, result: { error: String(e) } }),

@@ -21,7 +21,7 @@ import type { WalletClient } from '../wallet/wallet-client.js';
 import { adminHandler } from './admin-server.js';
 import { createMetrics, type Metrics, type MetricsSnapshot } from './metrics.js';
 import { providerSet, type ProviderSet } from './provider-set.js';
-import { publicHandler } from './public-server.js';
+import { publicHandler, rawRefusal } from './public-server.js';
 import { outboundAdmin } from './outbound-admin.js';
 import { Agent } from 'undici';
 import { AdapterWallet } from '../wallet/adapter/adapter-wallet.js';
@@ -51,7 +51,7 @@ export interface GatewayHandle {
   publicUrl: string;
   adminUrl: string;
   providers(): ProviderSet;
-  reload(): Promise<ReloadResult>;
+  reload(opts?: { allowDisable?: boolean }): Promise<ReloadResult>;
   close(): Promise<void>;
   store: Store;
   wallet: WalletClient;
@@ -183,22 +183,31 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     await Promise.allSettled([store.close(), wallet.close(), http.close()]);
     throw new ConfigError(initial.diagnostics);
   }
-  let current = providerSet(initial.providers, initial.disabled);
+  let current = providerSet(initial.providers, initial.disabled, initial.disabledErrors);
   const metrics = createMetrics();
 
-  const reload = async (): Promise<ReloadResult> => {
+  const reload = async (opts: { allowDisable?: boolean } = {}): Promise<ReloadResult> => {
     const r = await load();
     if (r.diagnostics.length > 0) {
       log.warn('reload refused: descriptors invalid, running set kept', { errors: r.diagnostics.length });
       return { ok: false, errors: r.diagnostics.map(formatDiagnostic) };
     }
-    current = providerSet(r.providers, r.disabled);
+    // A reload must not quietly take a serving provider out of service (a secret added to its
+    // descriptor but not to the environment): refused unless the operator says so.
+    const taken = [...current.byId.keys()].filter((id) => !r.providers.some((p) => p.id === id));
+    if (taken.length > 0 && !opts.allowDisable) {
+      const errors = taken.map((id) => `reload would take ${id} out of service: ${r.disabled.find((d) => d.id === id)?.reason ?? 'its descriptor is gone'} (POST /v1/reload?allow_disable=true to do it anyway)`);
+      log.warn('reload refused: it would disable serving providers, running set kept', { providers: taken });
+      return { ok: false, errors };
+    }
+    current = providerSet(r.providers, r.disabled, r.disabledErrors);
     log.info('providers reloaded', { providers: [...current.byId.keys()], disabled: r.disabled.map((d) => d.id) });
     return o.cluster ? o.cluster.reload(current.fingerprint) : { ok: true, fingerprint: current.fingerprint };
   };
 
   const readiness = async () => {
     const [storeOk, walletOk] = await Promise.all([store.ping().then(() => true, () => false), wallet.ping()]);
+    // A store that lost its data fails its ping too (store: false); the log and the metric say why.
     const checks: Record<string, boolean> = { store: storeOk, wallet: walletOk, ...o.cluster?.readiness() };
     return { ready: Object.values(checks).every(Boolean), checks };
   };
@@ -222,16 +231,36 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     },
   };
   const pub = o.publicListener === false ? undefined : createServer({ requestTimeout: config.server.request_timeout_ms, keepAliveTimeout: 65_000 }, publicHandler({ providers: () => current, log, metrics, now, draining: () => draining, inflight: tracker }));
-  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metricsText, log, extra: outboundAdmin({ providers: () => current, log }) }));
+  const adm = o.adminListener === false ? undefined : createServer(adminHandler({ token: config.admin.token, providers: () => current, readiness, reload, metricsText, log, lossDetected: () => store.lossDetected?.(), acknowledgeLoss: async () => store.acknowledgeLoss?.(), extra: outboundAdmin({ providers: () => current, log }) }));
   const drainMs = drainMsOf(config);
   const servers = [pub, adm].filter((x): x is Server => x !== undefined);
   // A client that misbehaves at the socket level must never take the process down.
   for (const s of servers) s.on('clientError', (_e, socket) => socket.destroy());
+  if (pub) {
+    // Requests node:http will not parse for us (an unknown method) or hands to 'connect' (CONNECT):
+    // answered in the provider's envelope when the request line names one of its routes.
+    const refuse = (head: string, socket: import('node:stream').Duplex): void => {
+      const text = rawRefusal(head, current, now());
+      if (text && socket.writable) socket.end(text);
+      else socket.destroy();
+    };
+    pub.removeAllListeners('clientError');
+    pub.on('clientError', (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+      if (e.code === 'HPE_INVALID_METHOD' && e.rawPacket) refuse(e.rawPacket.toString('latin1', 0, Math.min(e.rawPacket.length, 8192)), socket);
+      else socket.destroy();
+    });
+    pub.on('connect', (req, socket) => refuse(`CONNECT ${req.url ?? '/'} HTTP/1.1\r\n`, socket));
+  }
   let publicUrl = '';
   let adminUrl = '';
   try {
     if (pub) publicUrl = await listen(pub, config.server.port, config.server.host);
     if (adm) adminUrl = await listen(adm, config.admin.port, config.admin.host);
+    const h = config.admin.host;
+    if (adm && !config.admin.token && !(h === 'localhost' || h === '::1' || h.startsWith('127.'))) {
+      // Without a token only loopback clients are served: bound wider, the API answers nobody else.
+      log.warn('admin listener bound beyond loopback without admin.token: it answers loopback clients only; set GATEWAY_ADMIN_TOKEN to reach it from elsewhere', { admin_bind: `${h}:${(adm.address() as AddressInfo).port}` });
+    }
   } catch (e) {
     for (const x of servers) x.close();
     await Promise.allSettled([store.close(), wallet.close(), http.close()]);

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CompiledProvider } from '../compile/compile-provider.js';
+import type { ErrorRenderer } from '../compile/compile-errors.js';
 
 export interface DisabledProvider {
   id: string;
@@ -20,10 +21,13 @@ export interface ProviderSet {
    * processes that loaded the same files under the same environment have the same fingerprint.
    */
   readonly fingerprint: string;
+  /** The error envelope of each disabled provider whose table compiled: it still answers in it (503). */
+  readonly disabledErrors: ReadonlyMap<string, ErrorRenderer>;
 }
 
-export function providerSet(providers: readonly CompiledProvider[], disabled: readonly DisabledProvider[]): ProviderSet {
+export function providerSet(providers: readonly CompiledProvider[], disabled: readonly DisabledProvider[], disabledErrors: ReadonlyMap<string, ErrorRenderer> = new Map()): ProviderSet {
   return Object.freeze({
+    disabledErrors,
     byId: new Map(providers.map((p) => [p.id, p])),
     disabled: Object.freeze([...disabled]),
     loadedAt: new Date().toISOString(),

@@ -16,6 +16,8 @@ export interface StoreOptions {
   maxGroups?: number;
   /** Redis: bound on one command (default 1000 ms). */
   commandTimeoutMs?: number;
+  /** Redis: how often the store epoch is checked (default 5000 ms). */
+  epochCheckMs?: number;
   onEvent?: StoreEventSink;
 }
 
@@ -27,6 +29,7 @@ export function createStore(url: string, opts: StoreOptions = {}): Store {
     label: redactUrl(url),
     prefix: opts.prefix,
     commandTimeoutMs: opts.commandTimeoutMs,
+    ...(opts.epochCheckMs !== undefined ? { epochCheckMs: opts.epochCheckMs } : {}),
     onEvent: opts.onEvent,
   });
 }

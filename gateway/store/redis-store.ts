@@ -40,6 +40,16 @@ export interface RedisStoreOptions {
   onEvent?: StoreEventSink;
   /** How the target is named in log lines (already redacted). */
   label?: string;
+  /** How often the store epoch is checked while connected (default 5000 ms; tests shorten it). */
+  epochCheckMs?: number;
+}
+
+/** The record that proves the store still holds what this gateway wrote (see checkEpoch). */
+interface Epoch {
+  id: string;
+  created_at: string;
+  /** `start`: written by a gateway finding a new store; `acknowledged`: an operator accepted a loss. */
+  kind: 'start' | 'acknowledged';
 }
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
@@ -71,6 +81,11 @@ export class RedisStore implements Store {
   private firstConnect: Promise<void> | undefined;
   private down = false;
   private closed = false;
+  /** Why the store is not trusted (it lost its data), until an operator acknowledges; or undefined. */
+  private amnesia: string | undefined;
+  private epoch: Epoch | undefined;
+  private epochTimer: NodeJS.Timeout | undefined;
+  private readonly epochCheckMs: number;
 
   constructor(target: RedisTarget, opts: RedisStoreOptions = {}) {
     this.prefix = opts.prefix ?? 'gw:';
@@ -80,15 +95,89 @@ export class RedisStore implements Store {
     this.onEvent = opts.onEvent;
     this.isCluster = target.kind === 'cluster';
     this.secret = target.password;
+    this.epochCheckMs = opts.epochCheckMs ?? 5000;
     this.client = createClient(target, this.timeoutMs);
     this.client.defineCommand('gwClaim', { numberOfKeys: 1, lua: CLAIM_LUA });
     this.client.defineCommand('gwCommit', { lua: COMMIT_LUA }); // 1 or 2 keys: numkeys passed per call
     this.client.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     this.client.defineCommand('gwPeek', { numberOfKeys: 1, lua: PEEK_LUA });
     this.watch(opts.label ?? target.kind);
+    this.epochTimer = setInterval(() => void this.checkEpoch().catch(() => undefined), this.epochCheckMs);
+    this.epochTimer.unref();
+  }
+
+  /** Why money operations are refused (the store came back without its data), or undefined. */
+  lossDetected(): string | undefined {
+    return this.amnesia;
+  }
+
+  /**
+   * Store amnesia. At the first connection the gateway reads `{prefix}epoch`: absent, it writes one
+   * (a new store — or one that lost its data before this start, which no one can tell); present,
+   * it adopts it. Afterwards, on every reconnection and every `epochCheckMs`, the epoch must still be
+   * there: a Redis that restarted empty (no persistence, a failover to an empty replica) has lost it
+   * together with every idempotency record, and trusting it would forward retried successes again.
+   * Then the store refuses claims, nonces and grants (uncertain answers), `ping` fails (`/readyz`
+   * not ready) and a `{prefix}amnesia` marker tells every other instance, including ones started
+   * later, until an operator acknowledges (`acknowledgeLoss`).
+   */
+  private async checkEpoch(): Promise<void> {
+    if (this.closed || this.client.status !== 'ready') return;
+    const [marker, raw] = await withDeadline(Promise.all([this.client.get(`${this.prefix}amnesia`), this.client.get(`${this.prefix}epoch`)]), this.timeoutMs);
+    const current = raw ? (JSON.parse(raw) as Epoch) : undefined;
+    if (marker) {
+      // Another instance detected the loss (possibly before this one started): not trusted either.
+      if (!this.amnesia) this.detect(`the store lost its data (${marker})`, false);
+      return;
+    }
+    if (this.amnesia) {
+      // Cleared only by an operator's acknowledgement (a new acknowledged epoch), never by a start.
+      if (current?.kind === 'acknowledged' && current.id !== this.epoch?.id) {
+        this.epoch = current;
+        this.amnesia = undefined;
+        this.log('warn', 'redis store: data loss acknowledged by an operator; money operations resume');
+      }
+      return;
+    }
+    if (!current) {
+      if (this.epoch) return this.detect('the store epoch is gone: Redis restarted or failed over without its data');
+      const fresh: Epoch = { id: newToken(), created_at: new Date().toISOString(), kind: 'start' };
+      const ok = await withDeadline(this.client.set(`${this.prefix}epoch`, JSON.stringify(fresh), 'NX'), this.timeoutMs);
+      this.epoch = ok === 'OK' ? fresh : (JSON.parse((await this.client.get(`${this.prefix}epoch`)) ?? JSON.stringify(fresh)) as Epoch);
+      if (ok === 'OK') this.log('info', 'redis store: new store epoch written (a new store, or one that lost its data before this start)');
+      return;
+    }
+    if (this.epoch && current.id !== this.epoch.id && current.kind !== 'acknowledged') return this.detect('the store epoch changed: this is not the store this gateway wrote to');
+    this.epoch = current;
+  }
+
+  private detect(reason: string, mark = true): void {
+    this.amnesia = reason;
+    this.log('error', 'redis store lost its data: money operations fail closed until an operator acknowledges (POST /v1/store/acknowledge-loss)', { reason });
+    if (mark) void this.client.set(`${this.prefix}amnesia`, `${new Date().toISOString()} ${reason}`, 'NX').catch(() => undefined);
+  }
+
+  /**
+   * An operator accepts the loss: a new acknowledged epoch, the marker removed; every instance
+   * resumes at its next check. What was lost stays lost: retries of transactions decided before
+   * the loss reach the wallet again, whose own idempotency is then the only defence.
+   */
+  async acknowledgeLoss(): Promise<{ was: string | undefined }> {
+    const was = this.amnesia;
+    const epoch: Epoch = { id: newToken(), created_at: new Date().toISOString(), kind: 'acknowledged' };
+    await this.run('acknowledgeLoss', () => this.client.multi().set(`${this.prefix}epoch`, JSON.stringify(epoch)).del(`${this.prefix}amnesia`).exec());
+    this.epoch = epoch;
+    this.amnesia = undefined;
+    this.log('warn', 'redis store: data loss acknowledged; money operations resume', { was });
+    return { was };
+  }
+
+  private trusted(what: string): void {
+    if (this.amnesia) throw new StoreUnavailableError(`redis store: ${what} refused: ${this.amnesia}`);
   }
 
   async rememberNonce(scope: string, nonce: string, ttlMs: number): Promise<boolean> {
+    this.trusted('rememberNonce');
     const ttl = durationMs('ttlMs', ttlMs);
     const r = await this.run('rememberNonce', () => this.client.set(`${this.prefix}n:${scope}:${nonce}`, '1', 'PX', ttl, 'NX'));
     return r === 'OK';
@@ -96,6 +185,7 @@ export class RedisStore implements Store {
 
   async claim(req: ClaimRequest): Promise<ClaimResult> {
     checkClaim(req);
+    this.trusted('claim');
     const token = newToken();
     const args = [req.fingerprint, token, durationMs('leaseMs', req.leaseMs), req.mode, durationMs('ttlMs', req.ttlMs)];
     const r = await this.run('claim', () => this.scripts.gwClaim(this.groupKey(req.group), field(req.key), ...args));
@@ -154,12 +244,14 @@ export class RedisStore implements Store {
   }
 
   async putGrant(scope: string, id: string, value: string, ttlMs: number): Promise<boolean> {
+    this.trusted('putGrant');
     const ttl = durationMs('ttlMs', ttlMs);
     const r = await this.run('putGrant', () => this.client.set(`${this.prefix}g:${scope}:${id}`, value, 'PX', ttl, 'NX'));
     return r === 'OK';
   }
 
   async readGrant(scope: string, id: string): Promise<string | undefined> {
+    this.trusted('readGrant');
     const r = await this.run('readGrant', () => this.client.get(`${this.prefix}g:${scope}:${id}`));
     return r ?? undefined;
   }
@@ -176,11 +268,13 @@ export class RedisStore implements Store {
 
   async ping(): Promise<void> {
     await this.run('ping', () => this.client.ping());
+    if (this.amnesia) throw new StoreUnavailableError(`redis store: not trusted: ${this.amnesia}`);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.epochTimer);
     try {
       if (this.client.status === 'ready') await withDeadline(this.client.quit(), this.timeoutMs);
     } catch {
@@ -238,6 +332,8 @@ export class RedisStore implements Store {
       this.log('info', this.everReady ? 'redis store reconnected' : 'redis store ready', { target: label });
       this.everReady = true;
       this.down = false;
+      // Reconnected (or connected): is this still the store we wrote to?
+      void this.checkEpoch().catch(() => undefined);
     });
     // Without this listener an 'error' event would crash the process.
     c.on('error', (err: Error) => {

@@ -143,5 +143,11 @@ export interface Store {
   /** Resolves when the backing service answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 
+  /** Why the store is not trusted (it came back without its data), or undefined. Redis only. */
+  lossDetected?(): string | undefined;
+
+  /** An operator accepts a detected loss: money operations resume (see docs/store.md). Redis only. */
+  acknowledgeLoss?(): Promise<{ was: string | undefined }>;
+
   close(): Promise<void>;
 }

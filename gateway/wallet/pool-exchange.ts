@@ -27,7 +27,7 @@ export interface ExchangeRequest {
 
 export type ExchangeResult =
   | { failure?: undefined; status: number; contentType: string | undefined; body: Buffer }
-  | { failure: 'timeout' | 'too-large' | 'transport'; message: string };
+  | { failure: 'timeout' | 'too-large' | 'transport'; message: string; /** False when nothing of the request reached a connection (refused, queued past its deadline): safe to send again. */ written?: boolean };
 
 class DeadlineError extends Error {
   override name = 'DeadlineError';
@@ -68,7 +68,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   private expire(): void {
     if (this.settled) return;
-    this.settle({ failure: 'timeout', message: `timeout after ${this.deadlineMs}ms` });
+    this.settle({ failure: 'timeout', message: `timeout after ${this.deadlineMs}ms`, written: this.abortFn !== null });
     // Still queued: onConnect aborts it before anything is written. On the wire: abort now.
     this.abortFn?.(new DeadlineError('deadline passed'));
   }
@@ -113,7 +113,8 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   onError(err: Error): void {
     const name = err.name;
     const timeout = name === 'HeadersTimeoutError' || name === 'BodyTimeoutError' || err instanceof DeadlineError;
-    this.settle(timeout ? { failure: 'timeout', message: `timeout after ${this.deadlineMs}ms` } : { failure: 'transport', message: err.message });
+    const written = this.abortFn !== null;
+    this.settle(timeout ? { failure: 'timeout', message: `timeout after ${this.deadlineMs}ms`, written } : { failure: 'transport', message: err.message, written });
   }
 }
 

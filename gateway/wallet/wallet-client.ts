@@ -30,5 +30,5 @@ export interface WalletClient {
    * idempotent and has no status query): the gateway then never retries on its own, must-succeed
    * included. Absent = true.
    */
-  readonly retriesUncertain?: boolean;
+  readonly retriesUncertain?: boolean | ((operation: Operation) => boolean);
 }

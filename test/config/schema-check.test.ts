@@ -211,7 +211,7 @@ t.test('interplay with the source: YAML errors, ${VAR} problems, interpolated va
   const unset = parseYamlSource('t.yaml', 'port: ${NOPE}\n', {});
   t.equal(unset.diagnostics.length, 1);
   t.same(checker.check('server', unset), [], 'the unset variable is the one report for that node');
-  t.same(check('server', 'port: ${P}\n', { P: 'abc' }), ['t.yaml:1:7: /port must be an integer, got "abc" (hint: a port from 1 to 65535; the value comes from $P)']);
+  t.same(check('server', 'port: ${P}\n', { P: 'abc' }), ['t.yaml:1:7: /port must be an integer, got the value of $P (hint: a port from 1 to 65535; the value comes from $P)'], 'a value from the environment is named, never quoted (it may be a secret)');
   t.same(check('server', 'port: ${P}\n', { P: '8080' }), [], 'a whole-scalar reference is typed like YAML');
 });
 

@@ -288,7 +288,8 @@ t.test('malformed bodies: 400 in the provider envelope, nothing forwarded', asyn
   const unknownRoute = await post('transfers', money('tx-10', '1.00'));
   tt.equal(unknownRoute.status, 400);
   const wrongMethod = await gw.send('GET', `${MOUNT}/v1/withdrawals`, '', {});
-  tt.equal(wrongMethod.status, 400);
+  tt.equal(wrongMethod.status, 405, 'a method the route does not take: 405 (with Allow), in the envelope');
+  tt.match(wrongMethod.body, { error: 'Malformed request or invalid amount' });
   const noId = await gw.send('DELETE', `${MOUNT}/v1/rollbacks/`, '', predictionHeaders(SECRET, ''));
   tt.equal(noId.status, 400, 'a rollback without an id');
   tt.equal(wallet.calls.length, 0);

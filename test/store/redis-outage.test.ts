@@ -111,9 +111,20 @@ if (requireRedisBinaries(t)) {
     await works(t, late, 'late');
   });
 
-  t.test('Redis restarted on the same port: the same store object works again', async (t) => {
+  t.test('Redis restarted EMPTY on the same port: the store notices it lost its data and fails closed until acknowledged', async (t) => {
+    // This Redis keeps nothing on disk: it came back without the epoch (and every record).
+    const deadline = Date.now() + 5_000;
+    while (store.lossDetected?.() === undefined && Date.now() < deadline) await sleep(50);
+    t.match(store.lossDetected?.(), /epoch is gone/, 'the loss is detected on reconnection');
+    await t.rejects(store.claim(req('after-loss')), StoreUnavailableError, 'claims fail closed');
+    await t.rejects(store.rememberNonce('p', 'n-after-loss', 10_000), StoreUnavailableError, 'nonces too (a replay could pass)');
+    await t.rejects(store.ping(), StoreUnavailableError, 'ping fails: /readyz is not ready');
+    t.ok(events.some((e) => e.startsWith('error: redis store lost its data')), 'an error line says why');
+    const ack = await store.acknowledgeLoss!();
+    t.match(ack.was, /epoch is gone/);
+    t.equal(store.lossDetected?.(), undefined, 'acknowledged');
     const took = await untilUp(store, 5_000);
-    t.ok(took < 3_000, `recovered by itself after ${Math.round(took)} ms`);
+    t.ok(took < 3_000, `serving again after ${Math.round(took)} ms`);
     await works(t, store, 'after');
   });
 
@@ -123,5 +134,6 @@ if (requireRedisBinaries(t)) {
     const losses = events.filter((e) => e === 'warn: redis store connection lost, reconnecting' || e === 'error: redis store unavailable');
     t.equal(losses.length, 1, `one loss line for one outage, not one per reconnect attempt: ${JSON.stringify(events)}`);
     t.equal(events.filter((e) => e === 'info: redis store reconnected').length, 1, 'recovery logged once');
+    t.equal(events.filter((e) => e.startsWith('error: redis store lost its data')).length, 1, 'the loss logged once');
   });
 }

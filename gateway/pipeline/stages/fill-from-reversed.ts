@@ -9,6 +9,7 @@ import { createError } from '../../errors.js';
 import { StoreUnavailableError, type Store } from '../../store/store.js';
 import type { CanonicalRequest } from '../../types.js';
 import type { Handler, Stage } from '../context.js';
+import { keyPart } from '../key-parts.js';
 
 export function fillFromReversedStage(provider: string, store: Store, debitKeys: readonly ((c: CanonicalRequest) => string)[]): Stage | undefined {
   if (debitKeys.length === 0) return undefined;
@@ -20,7 +21,7 @@ export function fillFromReversedStage(provider: string, store: Store, debitKeys:
         const c = ctx.canonical!;
         const ref = c.reference_transaction_id;
         if (ctx.outcome || ref === undefined || (c.player_id !== undefined && c.currency !== undefined && c.amount !== undefined)) return next(ctx);
-        const group = `${provider}:${ref}`;
+        const group = `${provider}:${keyPart(ref)}`;
         for (const keyOf of debitKeys) {
           const key = keyOf({ operation: 'debit', transaction_id: ref });
           let r;

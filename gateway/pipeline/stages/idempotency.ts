@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import { StoreUnavailableError, type ClaimResult, type Store } from '../../store/store.js';
 import type { CanonicalRequest, Outcome } from '../../types.js';
 import type { Handler, Reply, RequestContext, Stage } from '../context.js';
+import { keyPart } from '../key-parts.js';
 
 /** What makes two requests with one key "the same": a retry must match on all of these. */
 export function fingerprint(c: CanonicalRequest): string {
@@ -21,10 +22,10 @@ export function fingerprint(c: CanonicalRequest): string {
 /** The transaction group: where the key, its rollback and its tombstone live together. */
 export function groupOf(provider: string, c: CanonicalRequest): string {
   if (c.operation === 'rollback') {
-    if (c.reference_transaction_id !== undefined) return `${provider}:${c.reference_transaction_id}`;
-    return `${provider}:w:${c.reference_wallet_transaction_id ?? c.transaction_id}`;
+    if (c.reference_transaction_id !== undefined) return `${provider}:${keyPart(c.reference_transaction_id)}`;
+    return `${provider}:w:${keyPart(c.reference_wallet_transaction_id ?? c.transaction_id ?? '')}`;
   }
-  return `${provider}:${c.transaction_id}`;
+  return `${provider}:${keyPart(c.transaction_id ?? '')}`;
 }
 
 /** A claim this request holds. */
@@ -220,7 +221,7 @@ export function idempotencyStage(o: IdempotencyOptions): Stage {
         const key = c.idempotency_key!;
         const fp = fingerprint(c);
         const group = groupOf(provider, c);
-        const own = `${provider}:${c.transaction_id}`;
+        const own = `${provider}:${keyPart(c.transaction_id ?? '')}`;
         if (mode === 'tombstone' && group !== own) return dualRollback(ctx, key, own, group, fp);
         const claim: ClaimResult = await store.claim({ group, key, fingerprint: fp, leaseMs, mode, ttlMs }).catch(storeDown);
         if (claim.kind !== 'claimed') return notClaimed(ctx, claim, group, key, fp);

@@ -6,6 +6,7 @@
 import { createError } from '../../errors.js';
 import { StoreUnavailableError, type Store } from '../../store/store.js';
 import type { Handler, Stage } from '../context.js';
+import { unkeyPart } from '../key-parts.js';
 
 export function resolveReferenceStage(provider: string, store: Store): Stage {
   const prefix = `${provider}:`;
@@ -28,7 +29,7 @@ export function resolveReferenceStage(provider: string, store: Store): Stage {
             // Only what this gateway forwarded as a debit may be reversed by wallet id: a wallet id
             // is not the provider's namespace, and such routes often sign nothing id-specific.
             ctx.outcome = { class: 'rejected', code: 'TRANSACTION_NOT_FOUND', message: 'wallet transaction id unknown to the gateway' };
-          } else c.reference_transaction_id = group.slice(prefix.length);
+          } else c.reference_transaction_id = unkeyPart(group.slice(prefix.length));
         }
         return next(ctx);
       };

@@ -25,7 +25,9 @@ export function credentialsStage(creds: readonly CompiledCredential[]): Stage | 
         for (const c of prepared) {
           const h = ctx.headers[c.header];
           const v = Array.isArray(h) ? h[0] : h;
-          if (!v || !v.startsWith(c.prefix)) throw createError('GW_ERR_VERIFY_CREDENTIAL');
+          // The prefix is an auth scheme (`Bearer `) or a label: compared case-insensitively, as
+          // RFC 9110 says of schemes (`bearer abc` is the same credential).
+          if (!v || v.length < c.prefix.length || v.slice(0, c.prefix.length).toLowerCase() !== c.prefix.toLowerCase()) throw createError('GW_ERR_VERIFY_CREDENTIAL');
           const got = digest(v.slice(c.prefix.length));
           let ok = false;
           for (const d of c.digests) if (timingSafeEqual(got, d)) ok = true;

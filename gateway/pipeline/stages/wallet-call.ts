@@ -17,11 +17,17 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
+/** Whether an uncertain call of `operation` may be sent again by the gateway itself. */
+function resendable(wallet: WalletClient, operation: Operation): boolean {
+  const r = wallet.retriesUncertain;
+  return typeof r === 'function' ? r(operation) : r !== false;
+}
+
 export function walletStage(o: { provider: string; operation: Operation; wallet: WalletClient; timeoutMs: number; retry?: RetryPolicy }): Stage {
   const { provider, operation, wallet, timeoutMs, retry } = o;
   return {
     name: 'wallet',
-    detail: `${operation}, timeout ${timeoutMs}ms${retry ? (wallet.retriesUncertain === false ? ', must succeed, but never retried: the wallet is not idempotent and has no status query' : `, must succeed: retry uncertain within ${retry.budgetMs}ms`) : ''}`,
+    detail: `${operation}, timeout ${timeoutMs}ms${retry ? (!resendable(wallet, operation) ? ', must succeed, but never retried: the wallet is not idempotent and has no status query' : `, must succeed: retry uncertain within ${retry.budgetMs}ms`) : ''}`,
     wrap(next: Handler): Handler {
       return async (ctx) => {
         // Decided upstream (an unresolvable reference): nothing to forward.
@@ -30,7 +36,7 @@ export function walletStage(o: { provider: string; operation: Operation; wallet:
         const key = ctx.canonical?.idempotency_key;
         const call = (t: number): Promise<Outcome> => wallet.call({ operation, body, requestId: ctx.requestId, timeoutMs: t, ...(key ? { idempotencyKey: key } : {}) });
         let outcome = await call(timeoutMs);
-        if (retry && wallet.retriesUncertain !== false) {
+        if (retry && resendable(wallet, operation)) {
           const deadline = Date.now() + retry.budgetMs;
           let backoff = retry.initialBackoffMs;
           while (outcome.class === 'uncertain') {

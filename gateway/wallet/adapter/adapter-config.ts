@@ -9,7 +9,7 @@ import type { CanonicalCode } from '../../errors.js';
 import type { CallConfig, OutboundConfig } from '../../outbound/outbound-config.js';
 import type { Operation } from '../../types.js';
 
-export type WhenConfig = Record<string, string | number | boolean | (string | number | boolean)[]>;
+export type WhenConfig = Record<string, string | number | boolean | (string | number | boolean)[] | { $from: string }>;
 
 /** A wallet answer that is an error: matched by status and/or answer fields. */
 export interface AdapterErrorRow {

@@ -27,7 +27,8 @@ const ANSWER_NAMES = ['balance', 'currency', 'wallet_transaction_id', 'player_na
 
 interface Matcher {
   statuses: ReadonlySet<number> | undefined;
-  preds: { get: Accessor; values: ReadonlySet<string> }[];
+  /** Each answer field must equal one of `values`, or the value of `other` (a field of the request). */
+  preds: { get: Accessor; values: ReadonlySet<string>; other?: Accessor }[];
 }
 
 interface CompiledRow extends Matcher {
@@ -46,6 +47,8 @@ export interface CompiledQuery {
 export interface CompiledOperation {
   operation: Operation;
   call: CompiledCall;
+  /** The call writes an amount (`$as: amount`): with minor units it needs the currency first. */
+  writesAmount: boolean;
   success: Matcher;
   answer: [string, Accessor][];
   rows: CompiledRow[];
@@ -83,7 +86,12 @@ function source(src: string, at: Path, settings: Readonly<Record<string, string 
 function compileMatcher(m: { status?: number | number[]; when?: WhenConfig } | undefined, at: Path, settings: Readonly<Record<string, string | undefined>>): Matcher {
   return {
     statuses: m?.status === undefined ? undefined : new Set(Array.isArray(m.status) ? m.status : [m.status]),
-    preds: Object.entries(m?.when ?? {}).map(([src, want]) => ({ get: source(src, [...at, 'when', src], settings), values: new Set((Array.isArray(want) ? want : [want]).map(String)) })),
+    preds: Object.entries(m?.when ?? {}).map(([src, want]) => {
+      const get = source(src, [...at, 'when', src], settings);
+      // `{ $from: input.player_id }`: the answer must name what the request named.
+      if (want !== null && typeof want === 'object' && !Array.isArray(want)) return { get, values: new Set<string>(), other: source((want as { $from: string }).$from, [...at, 'when', src, '$from'], settings) };
+      return { get, values: new Set((Array.isArray(want) ? want : [want]).map(String)) };
+    }),
   };
 }
 
@@ -92,7 +100,8 @@ export function matches(m: Matcher, status: number, ctx: RequestContext, twoXX: 
   if (m.statuses ? !m.statuses.has(status) : twoXX ? status < 200 || status > 299 : false) return false;
   return m.preds.every((p) => {
     const v = text(p.get(ctx));
-    return v !== undefined && p.values.has(v);
+    if (v === undefined) return false;
+    return p.other ? v === text(p.other(ctx)) : p.values.has(v);
   });
 }
 
@@ -214,10 +223,20 @@ export function compileAdapter(w: WalletDescriptor, resolved: ResolvedSecrets, d
     if (MONEY_OPERATIONS.has(op) && !answer.some(([n]) => n === 'wallet_transaction_id')) problems.push(new ConfigProblem([...at, 'answer'], `${op} must map wallet_transaction_id`, 'e.g. wallet_transaction_id: answer.id'));
     const rows = [...compileRows(cfg.errors, [...at, 'errors'], settings, problems), ...adapterRows];
     const query = cfg.status_query ? compileQuery(cfg.status_query, [...at, 'status_query'], build, settings, problems) : MONEY_OPERATIONS.has(op) ? sharedQuery : undefined;
-    if (call && success) operations.set(op, { operation: op, call, success, answer, rows, query });
+    const writesAmount = JSON.stringify(cfg.call).includes('"$as":"amount"');
+    if (call && success) operations.set(op, { operation: op, call, success, answer, rows, query, writesAmount });
+    if (MONEY_OPERATIONS.has(op) && w.idempotent && !JSON.stringify(cfg.call).includes('input.idempotency_key')) {
+      problems.push(new ConfigProblem([...at, 'call'], `idempotent: true, but the ${op} call sends no idempotency key`, 'put {$from: input.idempotency_key} where the wallet dedupes (a header or a body field), or declare idempotent: false with a status_query'));
+    }
+    if (query && !JSON.stringify(cfg.status_query ?? w.status_query).match(/input\.(idempotency_key|transaction_id)/)) {
+      problems.push(new ConfigProblem([...at, cfg.status_query ? 'status_query' : 'operations'], 'the status query names no transaction', 'look the call up by input.idempotency_key or input.transaction_id'));
+    }
   }
   for (const op of ['balance', 'debit', 'credit', 'rollback'] as const) {
     if (!w.operations[op]) problems.push(new ConfigProblem(['operations'], `the adapter maps no ${op} operation`, `add operations.${op} (authenticate falls back on balance)`));
+  }
+  if (w.idempotent && (w.status_query || Object.values(w.operations).some((o) => o?.status_query))) {
+    problems.push(new ConfigProblem(['idempotent'], 'a status query is only used with idempotent: false', 'the wallet dedupes resends itself: drop the status query, or declare idempotent: false'));
   }
   if (problems.length > before) return undefined;
   const missing = new Set<string>([...operations.values()].flatMap((o) => [...o.call.missing, ...(o.query?.call.missing ?? [])]));

@@ -10,6 +10,7 @@ import type { ConfigProblem } from '../../compile/problem.js';
 import { resolveSecrets } from '../../compile/resolve-secrets.js';
 import type { SchemaChecker } from '../../config/schema-check.js';
 import { diagnosticAt, readYamlSource } from '../../config/yaml-source.js';
+import { sortDiagnostics } from '../../config/diagnostics.js';
 import type { WalletDescriptor } from './adapter-config.js';
 import { compileAdapter, type CompiledAdapter } from './compile-adapter.js';
 
@@ -34,13 +35,8 @@ export async function loadAdapter(file: string, deps: EngineDeps, checker: Schem
   if (diagnostics.length > 0) return { adapter: undefined, diagnostics, warnings: [] };
   const problems: ConfigProblem[] = [];
   const adapter = compileAdapter(w, resolved, deps, problems);
-  const seen = new Set<string>();
-  for (const p of problems) {
-    const d = diagnosticAt(src, p.path, p.code, p.message, p.hint);
-    const k = `${d.line}:${d.col}:${d.message}`;
-    if (!seen.has(k)) diagnostics.push(d);
-    seen.add(k);
-  }
+  for (const p of problems) diagnostics.push(diagnosticAt(src, p.path, p.code, p.message, p.hint));
   const warnings = resolved.sandboxed.length ? [`SANDBOX MODE: wallet adapter ${w.id} runs on its descriptor's sandbox secret(s) ${resolved.sandboxed.join(', ')}`] : [];
-  return { adapter: diagnostics.length ? undefined : adapter, diagnostics, warnings };
+  // YAML anchors (`*money_answer`) compile once per use: each problem is reported once.
+  return { adapter: diagnostics.length ? undefined : adapter, diagnostics: sortDiagnostics(diagnostics), warnings };
 }

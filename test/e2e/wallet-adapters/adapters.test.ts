@@ -8,7 +8,7 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { predictionHeaders, solexHeaders, sportsbookHeaders } from '../../helpers/sign.js';
-import { adapterRig, walletWith, type AdapterName } from './rig.js';
+import { adapterRig, effects, txOf, walletVariant, walletWith, withoutStatusQueries, type AdapterName } from './rig.js';
 
 const debit = (tx: string, amount: string, player = 'player-1', requestId = `rq-${tx}`) => ({ requestId, playerId: player, transactionId: tx, roundId: `r-${tx}`, gameCode: 'dice', amount });
 
@@ -29,7 +29,7 @@ for (const name of ['ledgerpro', 'statuswallet'] as AdapterName[]) {
       t.equal(sent.headers.authorization, 'Bearer ledgerpro-test-token');
     } else {
       t.equal(sent.body.amount, '1.50', 'a decimal string with the currency decimals');
-      t.equal(sent.body.txid, 'd1');
+      t.equal(sent.body.txid, 'jackpot-rgs:d1', 'the provider id under the provider name: one txid namespace for every provider');
       t.ok(sent.answer && JSON.parse(sent.answer.text).status === 'OK', 'the stub verified the HMAC');
     }
     t.same((await r.jackpot('credit', { ...debit('c1', '0'), roundClosed: true })).body, { requestId: 'rq-c1', status: 'OK', balance: '998.50' }, 'a zero credit is real');
@@ -47,7 +47,7 @@ for (const name of ['ledgerpro', 'statuswallet'] as AdapterName[]) {
     t.same(unknown.body, { requestId: 'u', status: 'OK', balance: '1000.00' }, 'a rollback of an unknown debit: OK with the balance (descriptor policy)');
     const late = await r.jackpot('debit', debit('never', '1.00'));
     t.equal(late.body.status, 'DUPLICATE_TRANSACTION', 'the tombstone refuses the late debit');
-    t.equal(r.wallet.calls.filter((c) => c.body?.reference === 'never' || c.body?.txid === 'never').filter((c) => c.method === 'POST' && !c.path.includes('refund')).length, 0, 'the late debit never reached the wallet');
+    t.equal(r.wallet.calls.filter((c) => txOf(c) === 'never').filter((c) => c.method === 'POST' && !c.path.includes('refund')).length, 0, 'the late debit never reached the wallet');
   });
 
   t.test(`${name}: amounts per currency — USD, JPY, KWD (solex JSON numbers)`, async (t) => {
@@ -71,7 +71,7 @@ for (const name of ['ledgerpro', 'statuswallet'] as AdapterName[]) {
     r.wallet.delayMs = 100;
     const all = await Promise.all(Array.from({ length: 20 }, (_, i) => r.jackpot('debit', debit('dup', '2.00', 'player-1', `q${i}`))));
     t.ok(all.every((a) => a.body.status === 'OK' && a.body.balance === '998.00'), JSON.stringify(all.map((a) => a.body.status)));
-    t.equal(r.wallet.effectsFor('dup'), 1);
+    t.equal(effects(r.wallet, 'dup'), 1);
   });
 
   t.test(`${name}: the prediction-markets rollback carries player_id, currency and amount`, async (t) => {
@@ -90,13 +90,13 @@ for (const name of ['ledgerpro', 'statuswallet'] as AdapterName[]) {
     for (const fault of ['applied-503', 'applied-reset', 'applied-hang'] as const) {
       const r = await adapterRig(t, name, { timeoutMs: 400 });
       const tx = `lost-${fault}`;
-      r.wallet.fault = (c) => (c.method === 'POST' && (c.body?.reference === tx || c.body?.txid === tx) && !r.wallet.calls.some((x) => x !== c && x.applied) ? fault : 'none');
+      r.wallet.fault = (c) => (c.method === 'POST' && txOf(c) === tx && !r.wallet.calls.some((x) => x !== c && x.applied) ? fault : 'none');
       const first = await r.jackpot('debit', debit(tx, '3.00'));
       t.equal(first.status, 503, `${fault}: the first answer is uncertain (the RGS will retry or roll back)`);
-      t.equal(r.wallet.effectsFor(tx), 1, `${fault}: the wallet applied it`);
+      t.equal(effects(r.wallet, tx), 1, `${fault}: the wallet applied it`);
       const retry = await r.jackpot('debit', debit(tx, '3.00', 'player-1', 'retry'));
       t.same(retry.body, { requestId: 'retry', status: 'OK', balance: '997.00' }, `${fault}: the retry gets the applied outcome`);
-      t.equal(r.wallet.effectsFor(tx), 1, `${fault}: and nothing was applied twice`);
+      t.equal(effects(r.wallet, tx), 1, `${fault}: and nothing was applied twice`);
       t.equal(r.wallet.balance('player-1'), '997.00');
       if (name === 'statuswallet') t.ok(r.wallet.calls.some((c) => c.method === 'GET' && c.path.includes(tx)), `${fault}: the status query was asked`);
     }
@@ -105,42 +105,55 @@ for (const name of ['ledgerpro', 'statuswallet'] as AdapterName[]) {
   t.test(`${name}: a call the wallet never applied is sent again on the retry`, async (t) => {
     const r = await adapterRig(t, name);
     let once = true;
-    r.wallet.fault = (c) => (c.method === 'POST' && once && (c.body?.reference === 'na' || c.body?.txid === 'na') ? ((once = false), '503') : 'none');
+    r.wallet.fault = (c) => (c.method === 'POST' && once && txOf(c) === 'na' ? ((once = false), '503') : 'none');
     t.equal((await r.jackpot('debit', debit('na', '1.00'))).status, 503);
-    t.equal(r.wallet.effectsFor('na'), 0);
+    t.equal(effects(r.wallet, 'na'), 0);
     t.same((await r.jackpot('debit', debit('na', '1.00', 'player-1', 'r2'))).body, { requestId: 'r2', status: 'OK', balance: '999.00' });
-    t.equal(r.wallet.effectsFor('na'), 1);
+    t.equal(effects(r.wallet, 'na'), 1);
   });
 
   t.test(`${name}: a must-succeed credit (sportsbook result) applied but lost is retried to exactly one effect`, async (t) => {
     const r = await adapterRig(t, name, { timeoutMs: 300, retryBudgetMs: 3000 });
     let lost = true;
-    r.wallet.fault = (c) => (c.method === 'POST' && lost && (c.body?.reference === 'res-1' || c.body?.txid === 'res-1') ? ((lost = false), 'applied-503') : 'none');
+    r.wallet.fault = (c) => (c.method === 'POST' && lost && txOf(c) === 'res-1' ? ((lost = false), 'applied-503') : 'none');
     const body = JSON.stringify({ transaction_id: 'res-1', action: 'result', user_id: 'player-1', currency: 'USD', amount: 5 });
     const res = await r.gw.send('POST', '/sportsbook/transaction', body, sportsbookHeaders('adapter-sb-hash', body));
     t.equal(res.body.error, null, res.text);
-    t.equal(r.wallet.effectsFor('res-1'), 1, 'one effect');
+    t.equal(effects(r.wallet, 'res-1'), 1, 'one effect');
     t.equal(r.wallet.balance('player-1'), '1005.00');
   });
 }
 
 t.test('a non-idempotent wallet without a status query: uncertain stays uncertain, never resent', async (t) => {
-  const file = walletWith(t, 'statuswallet', [[/ {4}status_query:\n {6}call: &status_call[\s\S]*?answer: &found_answer\n(?: {8}.*\n){3}/, ''], [/ {4}status_query:\n {6}call: \*status_call\n(?: {6}.*\n){3}/g, '']]);
+  const file = walletVariant(t, 'statuswallet', withoutStatusQueries);
   const r = await adapterRig(t, 'statuswallet', { file, timeoutMs: 300, retryBudgetMs: 2000 });
-  t.notOk(r.gw.handle.wallet.retriesUncertain, 'the gateway knows it may not resend');
+  const retries = r.gw.handle.wallet.retriesUncertain as (op: string) => boolean;
+  t.notOk(retries('debit') || retries('credit') || retries('rollback'), 'the gateway knows it may not resend');
+  // Count what the engine asks of the wallet: the must-succeed loop must not even try.
+  const w = r.gw.handle.wallet;
+  const realCall = w.call.bind(w);
+  let asked = 0;
+  w.call = (c) => {
+    if (c.body['transaction_id'] === 'res-nq') asked++;
+    return realCall(c);
+  };
   let lost = true;
-  r.wallet.fault = (c) => (c.method === 'POST' && lost && c.body?.txid === 'nq-1' ? ((lost = false), 'applied-503') : 'none');
+  r.wallet.fault = (c) => (c.method === 'POST' && lost && txOf(c) === 'nq-1' ? ((lost = false), 'applied-503') : 'none');
   t.equal((await r.jackpot('debit', debit('nq-1', '1.00'))).status, 503);
   t.equal((await r.jackpot('debit', debit('nq-1', '1.00', 'player-1', 'again'))).status, 503, 'the retry stays uncertain');
-  t.equal(r.wallet.effectsFor('nq-1'), 1, 'one effect, no double');
-  t.equal(r.wallet.calls.filter((c) => c.body?.txid === 'nq-1').length, 1, 'sent once only');
+  t.equal(effects(r.wallet, 'nq-1'), 1, 'one effect, no double');
+  t.equal(r.wallet.calls.filter((c) => txOf(c) === 'nq-1').length, 1, 'sent once only');
   t.ok(r.logs.some((l) => l.includes('not resent')), 'an error line says it must be reconciled');
   lost = true;
-  r.wallet.fault = (c) => (c.method === 'POST' && lost && c.body?.txid === 'res-nq' ? ((lost = false), 'applied-503') : 'none');
+  r.wallet.fault = (c) => (c.method === 'POST' && lost && txOf(c) === 'res-nq' ? ((lost = false), 'applied-503') : 'none');
   const body = JSON.stringify({ transaction_id: 'res-nq', action: 'result', user_id: 'player-1', currency: 'USD', amount: 2 });
-  await r.gw.send('POST', '/sportsbook/transaction', body, sportsbookHeaders('adapter-sb-hash', body));
+  const started = performance.now();
+  const res = await r.gw.send('POST', '/sportsbook/transaction', body, sportsbookHeaders('adapter-sb-hash', body));
+  t.equal(res.body.error, 'INTERNAL_ERROR', 'the result stays unanswered (the sportsbook retries it)');
+  t.equal(asked, 1, 'the engine asked the wallet once: no must-succeed retry loop');
+  t.ok(performance.now() - started < 1500, 'and did not spend its retry budget');
   await sleep(50);
-  t.equal(r.wallet.calls.filter((c) => c.body?.txid === 'res-nq').length, 1, 'a must-succeed credit is not retried by the gateway either');
+  t.equal(r.wallet.calls.filter((c) => txOf(c) === 'res-nq').length, 1, 'a must-succeed credit is not retried by the gateway either');
 });
 
 t.test('gateway validate checks wallet descriptors at file:line:col', async (t) => {

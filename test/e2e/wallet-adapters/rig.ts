@@ -5,11 +5,26 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { createLogger } from '../../../gateway/log.js';
 import { PACKAGE_ROOT } from '../../../gateway/paths.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { TEST_JWT_KEY } from '../../helpers/keys.js';
-import { startLedgerPro, startStatusWallet, type LegacyPlayerSeed, type LegacyWallet } from '../../helpers/legacy-wallets.js';
+import { startLedgerPro, startStatusWallet, type LegacyCall, type LegacyPlayerSeed, type LegacyWallet } from '../../helpers/legacy-wallets.js';
+
+/**
+ * The provider's transaction id a legacy call carries: LedgerPro's `reference`, or StatusWallet's
+ * `txid` without the adapter's `{provider}:` (and `refund:`) prefix.
+ */
+export function txOf(c: LegacyCall): string | undefined {
+  const t = c.body?.reference ?? c.body?.txid;
+  return typeof t === 'string' ? t.replace(/^[a-z0-9-]+:(?:refund:)?/, '') : undefined;
+}
+
+/** Money movements the wallet applied for a provider transaction id. */
+export function effects(w: LegacyWallet, tx: string): number {
+  return w.calls.filter((c) => c.applied && txOf(c) === tx).length;
+}
 import { jackpotHeaders } from '../../helpers/sign.js';
 
 export const WALLETS_DIR = path.join(PACKAGE_ROOT, 'wallets');
@@ -39,6 +54,23 @@ export function walletWith(t: { teardown(fn: () => unknown): void }, name: Adapt
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;
+}
+
+/** A copy of a shipped wallet descriptor changed as data (anchors resolved), e.g. without status queries. */
+export function walletVariant(t: { teardown(fn: () => unknown): void }, name: AdapterName, change: (w: Record<string, any>) => void): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gwtest-wallets-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const w = parse(readFileSync(path.join(WALLETS_DIR, `${name}.yaml`), 'utf8'), { merge: true }) as Record<string, any>;
+  change(w);
+  const file = path.join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(w, { aliasDuplicateObjects: false }));
+  return file;
+}
+
+/** StatusWallet without its status queries: idempotent: false, and nothing to look a call up with. */
+export function withoutStatusQueries(w: Record<string, any>): void {
+  delete w['status_query'];
+  for (const op of Object.values(w['operations'] as Record<string, any>)) delete op['status_query'];
 }
 
 export async function adapterRig(t: { teardown(fn: () => unknown): void }, name: AdapterName, o: { file?: string; players?: Record<string, LegacyPlayerSeed>; timeoutMs?: number; env?: Record<string, string>; retryBudgetMs?: number } = {}): Promise<AdapterRig> {
