@@ -104,10 +104,24 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
     else throw e;
   }
   if (route.rollback && op !== 'rollback') problems.push(new ConfigProblem([...at, 'rollback'], `\`rollback\` policies apply to rollback routes, not ${op}`));
+  // The provider's own answer deadline bounds everything this route may spend before answering.
+  const within = descriptor.limits?.answer_within_ms;
+  if (within !== undefined) {
+    const timeout = route.wallet_timeout_ms ?? env.walletTimeoutMs;
+    const budget = route.must_succeed ? (typeof route.must_succeed === 'object' ? route.must_succeed.budget_ms : undefined) ?? deps.settings.retry.budgetMs : 0;
+    // A duplicate only waits; a rollback may wait for the transaction it reverses, then call.
+    const waits = money ? env.awaitTimeoutMs : 0;
+    const spend = Math.max(Math.max(timeout, budget) + (op === 'rollback' ? waits : 0), waits);
+    if (spend >= within) {
+      problems.push(new ConfigProblem(route.wallet_timeout_ms !== undefined ? [...at, 'wallet_timeout_ms'] : at, `this route may take ${spend} ms before it answers (wallet timeout ${timeout} ms${budget ? `, must-succeed budget ${budget} ms` : ''}${waits ? `, a wait of ${waits} ms for a transaction in flight` : ''}), the provider waits ${within} ms (limits.answer_within_ms)`, 'lower wallet_timeout_ms (here or in limits), the must-succeed budget or limits.await_timeout_ms, so the provider still gets a retryable answer'));
+    }
+  }
   if (problems.length > before || !body) return undefined;
 
   const respond = respondHandler({ status, headers, body, errors: env.errors });
   const s = deps.settings;
+  // This route's wallet deadline: its own, else the provider's, else wallet.timeout_ms.
+  const walletTimeoutMs = route.wallet_timeout_ms ?? env.walletTimeoutMs;
   let retry: RetryPolicy | undefined;
   if (route.must_succeed) {
     const m = typeof route.must_succeed === 'object' ? route.must_succeed : {};
@@ -125,7 +139,7 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
     stages.push(auditStage(provider, name, deps.log));
     const guard = route.idempotency?.guard ?? op === 'debit';
     // The lease outlives everything the owner may still do: wallet calls, retries, waiting.
-    const leaseMs = env.walletTimeoutMs * 2 + (retry?.budgetMs ?? 0) + env.awaitTimeoutMs + 5000;
+    const leaseMs = walletTimeoutMs * 2 + (retry?.budgetMs ?? 0) + env.awaitTimeoutMs + 5000;
     stages.push(idempotencyStage({
       provider,
       store: deps.store,
@@ -141,8 +155,8 @@ export function compileRoute(route: RouteConfig, at: Path, env: RouteEnv, proble
   }
   // store.on_unavailable.reads: fail means reads fail too while the store is down, nonce or not.
   if (!money && s.readsWhenStoreDown === 'fail') stages.push(storeCheckStage(deps.store));
-  stages.push(walletStage({ provider, operation: op, wallet: deps.wallet, timeoutMs: env.walletTimeoutMs, ...(retry ? { retry } : {}) }));
-  if (op === 'rollback') stages.push(rollbackPolicyStage({ provider, policy: route.rollback?.unknown_reference ?? 'error', wallet: deps.wallet, timeoutMs: env.walletTimeoutMs }));
+  stages.push(walletStage({ provider, operation: op, wallet: deps.wallet, timeoutMs: walletTimeoutMs, ...(retry ? { retry } : {}) }));
+  if (op === 'rollback') stages.push(rollbackPolicyStage({ provider, policy: route.rollback?.unknown_reference ?? 'error', wallet: deps.wallet, timeoutMs: walletTimeoutMs }));
   const composed = compose(stages, respond);
   return Object.freeze({
     name,

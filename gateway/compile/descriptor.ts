@@ -39,6 +39,8 @@ export interface RouteConfig {
   idempotency?: { key?: string; guard?: boolean };
   rollback?: { unknown_reference?: 'succeed' | 'error' };
   must_succeed?: boolean | { budget_ms?: number; initial_backoff_ms?: number; max_backoff_ms?: number };
+  /** This route's wallet deadline (else limits.wallet_timeout_ms, else wallet.timeout_ms). */
+  wallet_timeout_ms?: number;
 }
 
 /** An outbound example: an operator request, the provider exchanges it causes, the operator's answer. */
@@ -76,7 +78,7 @@ export interface Descriptor {
   secrets?: Record<string, SecretConfig>;
   settings?: Record<string, SettingConfig>;
   amounts?: AmountsConfig;
-  limits?: { body_limit_bytes?: number; await_timeout_ms?: number; wallet_timeout_ms?: number };
+  limits?: { body_limit_bytes?: number; await_timeout_ms?: number; wallet_timeout_ms?: number; answer_within_ms?: number };
   verify?: VerifyConfig;
   routes: RouteConfig[];
   responses?: Record<string, ResponseConfig>;

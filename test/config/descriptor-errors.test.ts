@@ -106,3 +106,10 @@ t.test('outbound calls: every reference checked at load time, each at its place'
   ]);
 });
 
+
+t.test('per-route wallet timeouts are checked against the provider answer budget', async (tt) => {
+  const p = await problems(['answer-budget.yaml'], { ANSWER_BUDGET_SECRET: 's' });
+  tt.equal(p.length, 2, p.join('\n'));
+  tt.match(p[0], /^answer-budget\.yaml:14:5: this route may take 5000 ms before it answers \(wallet timeout 1500 ms, must-succeed budget 5000 ms.*limits\.answer_within_ms/);
+  tt.match(p[1], /^answer-budget\.yaml:20:24: this route may take 2500 ms .* the provider waits 2000 ms/);
+});
