@@ -50,6 +50,7 @@ export interface GatewayConfig {
     readonly hmac_secret: string | null;
     /** A wallet descriptor (absolute path, resolved at load time): the wallet speaks its own API. null = canonical. */
     readonly adapter: string | null;
+    readonly circuit: { readonly failures: number; readonly window_ms: number; readonly cool_off_ms: number };
     readonly connections: number;
     readonly retry: {
       readonly budget_ms: number;
@@ -86,6 +87,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     timeout_ms: 3000,
     hmac_secret: null,
     adapter: null,
+    circuit: { failures: 20, window_ms: 10000, cool_off_ms: 2000 },
     connections: 64,
     retry: { budget_ms: 10000, initial_backoff_ms: 50, max_backoff_ms: 1000 },
   },

@@ -25,6 +25,7 @@ import { publicHandler, rawRefusal } from './public-server.js';
 import { outboundAdmin } from './outbound-admin.js';
 import { Agent } from 'undici';
 import { AdapterWallet } from '../wallet/adapter/adapter-wallet.js';
+import { CircuitBreakerWallet } from '../wallet/circuit-breaker.js';
 import { loadAdapter } from '../wallet/adapter/load-adapter.js';
 
 /** The subset of the gateway config the runtime reads. */
@@ -32,7 +33,7 @@ export interface RuntimeConfig {
   server: { host: string; port: number; body_limit_bytes: number; request_timeout_ms: number; workers?: number };
   admin: { host: string; port: number; token?: string | undefined };
   store: { url: string; prefix: string; idempotency_ttl_s: number; command_timeout_ms: number; await_timeout_ms: number; on_unavailable: { reads: 'pass' | 'fail' } };
-  wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; adapter?: string | null | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
+  wallet: { url: string; timeout_ms: number; hmac_secret?: string | undefined; adapter?: string | null | undefined; circuit?: { failures: number; window_ms: number; cool_off_ms: number } | undefined; connections: number; retry: { budget_ms: number; initial_backoff_ms: number; max_backoff_ms: number } };
   providers: { dir: string; enabled?: readonly string[] | undefined };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
   currencies: Readonly<Record<string, number>>;
@@ -175,6 +176,8 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
     for (const w of loaded.warnings) log.warn(w);
     wallet = new AdapterWallet(loaded.adapter, { store, log, markerTtlMs: config.store.idempotency_ttl_s * 1000 });
   } else wallet = createWallet(config);
+  const breaker = config.wallet.circuit && config.wallet.circuit.failures > 0 ? new CircuitBreakerWallet(wallet, { failures: config.wallet.circuit.failures, windowMs: config.wallet.circuit.window_ms, coolOffMs: config.wallet.circuit.cool_off_ms }, log) : undefined;
+  if (breaker) wallet = breaker;
   const deps: EngineDeps = { store, wallet, log, settings: engineSettings(config), env, plugins, now, http };
   const load = () => loadProviders({ dir: config.providers.dir, deps, checker, ...(config.providers.enabled ? { enabled: config.providers.enabled } : {}) });
 
@@ -208,12 +211,14 @@ export async function startGateway(o: StartOptions): Promise<GatewayHandle> {
   const readiness = async () => {
     const [storeOk, walletOk] = await Promise.all([store.ping().then(() => true, () => false), wallet.ping()]);
     // A store that lost its data fails its ping too (store: false); the log and the metric say why.
-    const checks: Record<string, boolean> = { store: storeOk, wallet: walletOk, ...o.cluster?.readiness() };
+    // An open circuit means the wallet is not being called: not ready, as if unreachable.
+    const checks: Record<string, boolean> = { store: storeOk, wallet: walletOk && (breaker?.openCircuits().length ?? 0) === 0, ...o.cluster?.readiness() };
     return { ready: Object.values(checks).every(Boolean), checks };
   };
 
   // A cluster's primary serves no provider traffic: its /metrics is the sum of its workers'.
   const metricsText = async (gauges: Record<string, number>): Promise<string> => {
+    if (breaker) gauges = { ...gauges, gateway_wallet_circuits_open: breaker.openCircuits().length };
     if (!o.cluster) return metrics.render(gauges);
     const sum = createMetrics();
     for (const snap of await o.cluster.metrics()) sum.absorb(snap);

@@ -221,11 +221,13 @@ t.test('API key and signature: 403 INVALID_SIGNATURE, nothing forwarded', async 
   const moved = await gw.send('POST', PATH, body, { ...h, 'x-timestamp': isoSeconds(Date.now() - 60_000) });
   tt.equal(moved.status, 403);
   tt.equal(moved.body.error, 'INVALID_SIGNATURE');
+  // Margins well past the ±300 s window: the timestamps are truncated to whole seconds, and a loaded
+  // machine may take a while between here and the gateway's clock reading.
   const now = Date.now();
-  const stale = await hook(body, { ts: isoSeconds(now - 301_000) });
+  const stale = await hook(body, { ts: isoSeconds(now - 320_000) });
   tt.equal(stale.status, 403);
   tt.equal(stale.body.error, 'INVALID_TIMESTAMP');
-  const future = await hook(body, { ts: isoSeconds(now + 301_000) });
+  const future = await hook(body, { ts: isoSeconds(now + 320_000) });
   tt.equal(future.status, 403);
   tt.equal(wallet.calls.length, 0);
   const inWindow = await hook(body, { ts: isoSeconds(now - 290_000) });

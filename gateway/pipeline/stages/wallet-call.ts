@@ -44,7 +44,8 @@ export function walletStage(o: { provider: string; operation: Operation; wallet:
             // Leave room for a useful attempt; when the next full pause does not fit, pause
             // for half of what is left and make one last, shorter attempt.
             if (remaining < MIN_ATTEMPT_MS * 2) break;
-            const pause = Math.min(backoff, Math.floor(remaining / 2));
+            // Full jitter: instances retrying the same outage do not move in lock-step.
+            const pause = Math.floor(Math.random() * Math.min(backoff, Math.floor(remaining / 2)));
             await sleep(pause);
             backoff = Math.min(backoff * 2, retry.maxBackoffMs);
             outcome = await call(Math.max(MIN_ATTEMPT_MS, Math.min(timeoutMs, deadline - Date.now())));
