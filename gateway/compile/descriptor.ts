@@ -71,20 +71,24 @@ export interface ExampleConfig {
   capture?: Record<string, string>;
 }
 
-export interface Descriptor {
+/** What provider and wallet descriptors share: names, secrets, settings, amounts, call defaults. */
+export interface DescriptorHeader {
   id: string;
   name?: string;
   description?: string;
   secrets?: Record<string, SecretConfig>;
   settings?: Record<string, SettingConfig>;
   amounts?: AmountsConfig;
+  outbound?: OutboundConfig;
+}
+
+export interface Descriptor extends DescriptorHeader {
   limits?: { body_limit_bytes?: number; await_timeout_ms?: number; wallet_timeout_ms?: number; answer_within_ms?: number };
   verify?: VerifyConfig;
   routes: RouteConfig[];
   responses?: Record<string, ResponseConfig>;
   errors: ErrorsConfig & { codes?: Partial<Record<CanonicalCode, unknown>> };
   examples?: ExampleConfig[];
-  outbound?: OutboundConfig;
   sessions?: SessionsConfig;
   catalogs?: Record<string, CatalogConfig>;
   grants?: Record<string, GrantConfig>;

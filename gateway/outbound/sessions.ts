@@ -103,7 +103,7 @@ async function walletBalance(deps: EngineDeps, provider: string, input: Record<s
   throw new OutboundError(422, o.code ?? 'INVALID_REQUEST', `the wallet refused the balance look-up (${o.code ?? 'rejected'})`);
 }
 
-/** @example compileSessions(cfg, call, demoCall, deps, 'solex-igsp', unavailable) */
+/** @example sessionFeature(cfg, launcher, demoCall, deps, 'acme', unavailable) */
 export function sessionFeature(cfg: SessionsConfig, launcher: Launcher, demoCall: CompiledCall | undefined, deps: EngineDeps, provider: string, unavailable: string | undefined): SessionFeature {
   const required = cfg.require ?? [];
   const demoVia = demoCall ? 'demo_call' : cfg.demo ? 'call' : undefined;

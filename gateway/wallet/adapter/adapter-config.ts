@@ -3,10 +3,9 @@
  * the canonical operations mapped onto an existing wallet's own HTTP API. Calls are the outbound
  * `call` shape of provider descriptors; their templates read the canonical request as `input.*`.
  */
-import type { AmountsConfig } from '../../compile/amount-rules.js';
-import type { SecretConfig, SettingConfig } from '../../compile/resolve-secrets.js';
+import type { DescriptorHeader } from '../../compile/descriptor.js';
 import type { CanonicalCode } from '../../errors.js';
-import type { CallConfig, OutboundConfig } from '../../outbound/outbound-config.js';
+import type { CallConfig } from '../../outbound/outbound-config.js';
 import type { Operation } from '../../types.js';
 
 export type WhenConfig = Record<string, string | number | boolean | (string | number | boolean)[] | { $from: string }>;
@@ -44,15 +43,8 @@ export interface AdapterOperationConfig {
   status_query?: StatusQueryConfig;
 }
 
-export interface WalletDescriptor {
-  id: string;
-  name?: string;
-  description?: string;
-  secrets?: Record<string, SecretConfig>;
-  settings?: Record<string, SettingConfig>;
-  /** output: how amounts are sent to the wallet; input: how it writes balances. */
-  amounts?: AmountsConfig;
-  outbound?: OutboundConfig;
+/** `amounts.output`: how amounts are sent to the wallet; `amounts.input`: how it writes balances. */
+export interface WalletDescriptor extends DescriptorHeader {
   /** true: the wallet applies a retried call once (it honours the key the calls send). */
   idempotent: boolean;
   status_query?: StatusQueryConfig;
