@@ -52,15 +52,16 @@ export function adminHandler(deps: AdminDeps): (req: IncomingMessage, res: Serve
     });
     req.on('end', () => {
       void (async () => {
-        // Liveness is open: orchestrators probe it without credentials.
+        // Liveness and readiness are open: a kubelet probes them on the pod address without
+        // credentials, and they reveal only booleans. Everything else keeps the token rule.
         if (path === '/healthz') return json(res, 200, { status: 'ok' });
-        if (!authorized(req)) return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'admin token required' } });
-        if (size > 1 << 20) return json(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'body too large' } });
-        const set = deps.providers();
         if (req.method === 'GET' && path === '/readyz') {
           const r = await deps.readiness();
           return json(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', checks: r.checks });
         }
+        if (!authorized(req)) return json(res, 401, { error: { code: 'UNAUTHORIZED', message: 'admin token required' } });
+        if (size > 1 << 20) return json(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: 'body too large' } });
+        const set = deps.providers();
         if (req.method === 'GET' && path === '/metrics') {
           const text = await deps.metricsText({ gateway_providers_loaded: set.byId.size, gateway_providers_disabled: set.disabled.length, gateway_store_data_loss: deps.lossDetected() ? 1 : 0 });
           res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text);

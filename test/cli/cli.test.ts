@@ -17,6 +17,22 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+t.test('a strict command line: --version, COMMAND --help without starting anything, unknown flags exit 2', async (tt) => {
+  const v = run(['--version']);
+  tt.equal(v.code, 0);
+  tt.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+  const help = run(['serve', '--help']);
+  tt.equal(help.code, 0, 'serve --help prints and exits');
+  tt.match(help.stdout, /usage: gateway serve/);
+  tt.notMatch(help.stdout, /listening/, 'no listener was started');
+  for (const cmd of ['validate', 'inspect', 'test', 'sandbox-wallet']) tt.equal(run([cmd, '--help']).code, 0, `${cmd} --help`);
+  const typo = run(['validate', '--confg', 'typo.yaml']);
+  tt.equal(typo.code, 2, 'a mistyped flag is not a false green');
+  tt.match(typo.stderr, /Unknown option '--confg'/);
+  tt.equal(run(['serve', 'extra']).code, 2, 'a command without positionals refuses one');
+  tt.equal(run(['sandbox-wallet', '--port', 'abc']).code, 2);
+});
+
 t.test('validate: the shipped config and descriptors are valid', async (tt) => {
   const r = run(['validate']);
   tt.equal(r.code, 0, r.stderr);

@@ -34,9 +34,14 @@ t.test('without a token: loopback only; liveness, readiness, providers', async (
   tt.equal((await fetch(`${g.adminUrl}/nope`)).status, 404);
 });
 
-t.test('with a token: Bearer required (liveness stays open)', async (tt) => {
+t.test('with a token: Bearer required (liveness and readiness stay open for probes)', async (tt) => {
   const { g } = await rig(tt, 's3cret-token');
   tt.equal((await fetch(`${g.adminUrl}/healthz`)).status, 200);
+  const ready = await fetch(`${g.adminUrl}/readyz`);
+  tt.equal(ready.status, 200, 'a kubelet probes /readyz without the token');
+  tt.same(Object.keys(((await ready.json()) as { checks: object }).checks).sort(), ['store', 'wallet'], 'only booleans');
+  tt.equal((await fetch(`${g.adminUrl}/metrics`)).status, 401, 'metrics keep the token rule');
+  tt.equal((await fetch(`${g.adminUrl}/v1/reload`, { method: 'POST' })).status, 401);
   tt.equal((await fetch(`${g.adminUrl}/v1/providers`)).status, 401);
   tt.equal((await fetch(`${g.adminUrl}/v1/providers`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
   tt.equal((await fetch(`${g.adminUrl}/v1/providers`, { headers: { authorization: 'Bearer s3cret-token' } })).status, 200);
