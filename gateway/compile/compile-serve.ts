@@ -14,7 +14,7 @@ import { stringifyJson } from '../json/stringify-json.js';
 import type { Handler, Reply, RequestContext, Stage } from '../pipeline/context.js';
 import { compose } from '../pipeline/context.js';
 import { respondHandler } from '../pipeline/stages/respond.js';
-import { StoreUnavailableError } from '../store/store.js';
+import { storeDown } from '../pipeline/store-down.js';
 import { compileErrors, type ErrorRenderer, type ErrorsConfig } from './compile-errors.js';
 import { compileSource, REQUEST_ROOTS, SourceSyntaxError, type Accessor } from './compile-source.js';
 import { compileTemplate } from './compile-template.js';
@@ -116,11 +116,6 @@ function errorStage(errors: ErrorRenderer): Stage {
   };
 }
 
-function storeFailure(e: unknown): never {
-  if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
-  throw e;
-}
-
 export function compileServeRoute(route: RouteConfig, at: Path, env: ServeEnv, problems: ConfigProblem[]): CompiledRoute | undefined {
   const serve = route.serve!;
   const before = problems.length;
@@ -166,7 +161,7 @@ export function compileServeRoute(route: RouteConfig, at: Path, env: ServeEnv, p
               const attemptCtx = { ...ctx, grant: record };
               return { record, token: await mint.mint(attemptCtx) };
             })
-            .catch(storeFailure);
+            .catch(storeDown);
           if (!issued) throw createError('GW_ERR_GRANT_UNKNOWN');
           ctx.grant = issued.record;
           ctx.issued = issued.token;

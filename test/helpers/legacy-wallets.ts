@@ -10,8 +10,9 @@
  *   strings, NOT idempotent (the same txid twice is applied twice), with a status query.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RecordedRequest } from './recorded-request.js';
 
 /** Currencies and their exponents; any other currency is refused as unknown. */
 const EXPONENTS: Readonly<Record<string, number>> = { USD: 2, EUR: 2, JPY: 0, KWD: 3 };
@@ -31,16 +32,7 @@ const WITHDRAWAL_LIMIT_MAJOR = 1_000_000n;
  */
 export type LegacyFault = 'none' | '503' | 'reset' | 'hang' | 'applied-503' | 'applied-reset' | 'applied-hang' | 'garbage';
 
-export interface LegacyCall {
-  method: string;
-  /** Path without the query string, still percent-encoded. */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  /** The exact request body bytes. */
-  raw: Buffer;
-  /** The parsed JSON body; undefined when the body is empty or not JSON. */
-  body: any;
+export interface LegacyCall extends RecordedRequest {
   /** Did this call move money (a zero-amount movement counts)? Set once the call is processed. */
   applied: boolean;
   /** The fault this call was given ('none' when answered normally). */

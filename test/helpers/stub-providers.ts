@@ -7,18 +7,11 @@
  * constant time, required fields and their JSON types), records every request, and takes faults.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RecordedRequest } from './recorded-request.js';
 
-export interface ProviderRequestRecord {
-  method: string;
-  /** Pathname only; the query string is in `query`. */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  /** Parsed JSON, or undefined when the body is empty or not JSON. */
-  body: any;
+export interface ProviderRequestRecord extends RecordedRequest {
   /** What this stub concluded about the request's credentials / signature. */
   signatureValid: boolean;
 }

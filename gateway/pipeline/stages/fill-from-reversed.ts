@@ -5,8 +5,8 @@
  * operation). Nothing is looked up when the rollback carries its player; an unknown debit leaves the
  * request as it is (the rollback policy decides what the provider sees).
  */
-import { createError } from '../../errors.js';
-import { StoreUnavailableError, type Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
+import { storeDown } from '../store-down.js';
 import type { CanonicalRequest } from '../../types.js';
 import type { Handler, Stage } from '../context.js';
 import { keyPart } from '../key-parts.js';
@@ -28,8 +28,7 @@ export function fillFromReversedStage(provider: string, store: Store, debitKeys:
           try {
             r = await store.awaitKey(group, key, 0);
           } catch (e) {
-            if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
-            throw e;
+            storeDown(e);
           }
           const req = r.kind === 'done' ? r.record.request : undefined;
           if (!req) continue;

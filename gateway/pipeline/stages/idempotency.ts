@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import { createError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { StoreUnavailableError, type ClaimResult, type Store } from '../../store/store.js';
+import type { ClaimResult, Store } from '../../store/store.js';
 import type { CanonicalRequest, Outcome } from '../../types.js';
 import type { Handler, Reply, RequestContext, Stage } from '../context.js';
 import { keyPart } from '../key-parts.js';
+import { storeDown } from '../store-down.js';
 
 /** What makes two requests with one key "the same": a retry must match on all of these. */
 export function fingerprint(c: CanonicalRequest): string {
@@ -58,11 +59,6 @@ function requestOf(ctx: RequestContext): { request?: { player_id?: string; curre
   if (c.currency !== undefined) r.currency = c.currency;
   if (c.amount !== undefined) r.amount = c.amount;
   return { request: r };
-}
-
-function storeDown(e: unknown): never {
-  if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
-  throw e;
 }
 
 export function idempotencyStage(o: IdempotencyOptions): Stage {

@@ -3,8 +3,8 @@
  * earlier answer) is resolved through the store's index into the provider transaction it reverses,
  * so its tombstone and idempotency land in that transaction's group.
  */
-import { createError } from '../../errors.js';
-import { StoreUnavailableError, type Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
+import { storeDown } from '../store-down.js';
 import type { Handler, Stage } from '../context.js';
 import { unkeyPart } from '../key-parts.js';
 
@@ -22,8 +22,7 @@ export function resolveReferenceStage(provider: string, store: Store): Stage {
           try {
             group = await store.resolveWalletTransaction(provider, wtx);
           } catch (e) {
-            if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
-            throw e;
+            storeDown(e);
           }
           if (!group?.startsWith(prefix)) {
             // Only what this gateway forwarded as a debit may be reversed by wallet id: a wallet id

@@ -6,8 +6,8 @@
  * otherwise it costs one PING, bounded by the store's command timeout. Not in the pipeline with
  * the default `pass`.
  */
-import { createError } from '../../errors.js';
-import { StoreUnavailableError, type Store } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
+import { storeDown } from '../store-down.js';
 import type { Handler, Stage } from '../context.js';
 
 export function storeCheckStage(store: Store): Stage {
@@ -20,8 +20,7 @@ export function storeCheckStage(store: Store): Stage {
           try {
             await store.ping();
           } catch (e) {
-            if (e instanceof StoreUnavailableError) throw createError('GW_ERR_STORE_UNAVAILABLE');
-            throw e;
+            storeDown(e);
           }
         }
         return next(ctx);

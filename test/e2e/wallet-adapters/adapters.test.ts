@@ -6,9 +6,10 @@
  * answers lost after the wallet applied a call: exactly one effect.
  */
 import t from 'tap';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { predictionHeaders, solexHeaders, sportsbookHeaders } from '../../helpers/sign.js';
-import { adapterRig, effects, txOf, walletVariant, walletWith, withoutStatusQueries, type AdapterName } from './rig.js';
+import { adapterProblems, adapterRig, effects, WALLETS_DIR, txOf, walletVariant, walletWith, withoutStatusQueries, type AdapterName } from './rig.js';
 
 const debit = (tx: string, amount: string, player = 'player-1', requestId = `rq-${tx}`) => ({ requestId, playerId: player, transactionId: tx, roundId: `r-${tx}`, gameCode: 'dice', amount });
 
@@ -157,21 +158,10 @@ t.test('a non-idempotent wallet without a status query: uncertain stays uncertai
 });
 
 t.test('gateway validate checks wallet descriptors at file:line:col', async (t) => {
-  const { loadAdapter } = await import('../../../gateway/wallet/adapter/load-adapter.js');
-  const { createSchemaChecker, loadSchemas } = await import('../../../gateway/config/schema-check.js');
-  const { DEFAULT_SETTINGS } = await import('../../../gateway/compile/engine.js');
-  const { silentLogger } = await import('../../../gateway/log.js');
-  const { staticRegistry } = await import('../../../gateway/plugins/registry.js');
-  const { MemoryStore } = await import('../../../gateway/store/memory-store.js');
-  const { SandboxWallet } = await import('../../../gateway/wallet/sandbox-wallet.js');
-  const { formatDiagnostic } = await import('../../../gateway/errors.js');
   const file = walletWith(t, 'ledgerpro', [['wallet_transaction_id: answer.id', 'wallet_transaction_id: answer.idd\n      balanse: answer.x'], ['code: INSUFFICIENT_FUNDS', 'code: INSUFFICIENT_FUND']]);
-  const deps = { store: new MemoryStore(), wallet: new SandboxWallet(), log: silentLogger, settings: { ...DEFAULT_SETTINGS, sandbox: true }, env: {}, plugins: staticRegistry([]), now: Date.now };
-  const r = await loadAdapter(file, deps, createSchemaChecker(await loadSchemas()));
-  const lines = r.diagnostics.map(formatDiagnostic);
+  const lines = await adapterProblems(file);
   t.ok(lines.length >= 2, lines.join('\n'));
   t.ok(lines.some((l) => /ledgerpro\.yaml:\d+:\d+: .*balanse/.test(l)), 'an unknown answer field, at its place');
   t.ok(lines.some((l) => /ledgerpro\.yaml:\d+:\d+: .*INSUFFICIENT_FUND/.test(l)), 'an unknown canonical code');
-  const shipped = await loadAdapter((await import('node:path')).join((await import('./rig.js')).WALLETS_DIR, 'statuswallet.yaml'), deps, createSchemaChecker(await loadSchemas()));
-  t.same(shipped.diagnostics, [], 'the shipped adapters are valid');
+  for (const name of ['ledgerpro', 'statuswallet']) t.same(await adapterProblems(path.join(WALLETS_DIR, `${name}.yaml`)), [], `the shipped ${name} adapter is valid`);
 });

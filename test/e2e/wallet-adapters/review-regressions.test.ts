@@ -4,7 +4,7 @@
 import t from 'tap';
 import { solexHeaders } from '../../helpers/sign.js';
 import { MemoryStore } from '../../../gateway/store/memory-store.js';
-import { adapterRig, effects, txOf, walletVariant, withoutStatusQueries } from './rig.js';
+import { adapterProblems, adapterRig, effects, txOf, walletVariant, withoutStatusQueries } from './rig.js';
 
 const debit = (tx: string, amount: string, player = 'player-1', requestId = `rq-${tx}`) => ({ requestId, playerId: player, transactionId: tx, roundId: `r-${tx}`, gameCode: 'dice', amount });
 
@@ -88,16 +88,7 @@ t.test('an answer in another currency than the request is not taken', async (t) 
 });
 
 t.test('gateway validate refuses adapters that would be wrong at runtime', async (t) => {
-  const { loadAdapter } = await import('../../../gateway/wallet/adapter/load-adapter.js');
-  const { createSchemaChecker, loadSchemas } = await import('../../../gateway/config/schema-check.js');
-  const { DEFAULT_SETTINGS } = await import('../../../gateway/compile/engine.js');
-  const { silentLogger } = await import('../../../gateway/log.js');
-  const { staticRegistry } = await import('../../../gateway/plugins/registry.js');
-  const { SandboxWallet } = await import('../../../gateway/wallet/sandbox-wallet.js');
-  const { formatDiagnostic } = await import('../../../gateway/errors.js');
-  const deps = { store: new MemoryStore(), wallet: new SandboxWallet(), log: silentLogger, settings: { ...DEFAULT_SETTINGS, sandbox: true }, env: {}, plugins: staticRegistry([]), now: Date.now };
-  const checker = createSchemaChecker(await loadSchemas());
-  const problems = async (name: 'ledgerpro' | 'statuswallet', change: (w: Record<string, any>) => void) => (await loadAdapter(walletVariant(t, name, change), deps, checker)).diagnostics.map(formatDiagnostic).join('\n');
+  const problems = async (name: 'ledgerpro' | 'statuswallet', change: (w: Record<string, any>) => void) => (await adapterProblems(walletVariant(t, name, change))).join('\n');
   t.match(await problems('ledgerpro', (w) => delete w['operations']['debit']['call']['headers']), /idempotent: true, but the debit call sends no idempotency key/);
   t.match(await problems('statuswallet', (w) => (w['idempotent'] = true)), /a status query is only used with idempotent: false/);
   t.match(await problems('ledgerpro', (w) => w['errors'].push({ code: 'INSUFFICIENT_FUNDS' })), /errors\/8/, 'an error row with neither status nor when');

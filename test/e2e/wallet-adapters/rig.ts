@@ -6,8 +6,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { createLogger } from '../../../gateway/log.js';
+import { DEFAULT_SETTINGS } from '../../../gateway/compile/engine.js';
+import { createSchemaChecker, loadSchemas } from '../../../gateway/config/schema-check.js';
+import { formatDiagnostic } from '../../../gateway/errors.js';
+import { createLogger, silentLogger } from '../../../gateway/log.js';
 import { PACKAGE_ROOT } from '../../../gateway/paths.js';
+import { staticRegistry } from '../../../gateway/plugins/registry.js';
+import { MemoryStore } from '../../../gateway/store/memory-store.js';
+import { loadAdapter } from '../../../gateway/wallet/adapter/load-adapter.js';
+import { SandboxWallet } from '../../../gateway/wallet/sandbox-wallet.js';
 import { startTestGateway, type TestGateway } from '../../helpers/gateway.js';
 import { TEST_JWT_KEY } from '../../helpers/keys.js';
 import { startLedgerPro, startStatusWallet, type LegacyCall, type LegacyPlayerSeed, type LegacyWallet } from '../../helpers/legacy-wallets.js';
@@ -28,6 +35,12 @@ export function effects(w: LegacyWallet, tx: string): number {
 import { jackpotHeaders } from '../../helpers/sign.js';
 
 export const WALLETS_DIR = path.join(PACKAGE_ROOT, 'wallets');
+
+/** What `gateway validate` says of one wallet descriptor: its diagnostics, formatted file:line:col. */
+export async function adapterProblems(file: string): Promise<string[]> {
+  const deps = { store: new MemoryStore(), wallet: new SandboxWallet(), log: silentLogger, settings: { ...DEFAULT_SETTINGS, sandbox: true }, env: {}, plugins: staticRegistry([]), now: Date.now };
+  return (await loadAdapter(file, deps, createSchemaChecker(await loadSchemas()))).diagnostics.map(formatDiagnostic);
+}
 export const JACKPOT_SECRET = 'adapter-jackpot-secret';
 export const TOKEN = 'ledgerpro-test-token';
 export const HMAC = 'statuswallet-test-secret';
